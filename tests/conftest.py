@@ -1,0 +1,140 @@
+"""Fixtures: one migrated, seeded database per test run (SQLite, or PostgreSQL via TEST_DATABASE_URL);
+each test starts with no accounts, organisations, audit entries or mail."""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from tracker import create_app
+from tracker.accounts.models import ACTIVE, PARTY_EDITOR, User
+from tracker.clock import utcnow
+from tracker.config import database_url
+from tracker.extensions import db
+from tracker.framework.seed import load_framework
+from tracker.organisations.models import Organisation
+from tracker.parties.models import Party
+from tracker.parties.seed import load_parties
+
+PASSWORD = "correct horse battery"
+REFERENCE_TABLES = {"goal", "objective", "plan_indicator", "key_area", "activity_example", "cb_indicator",
+                    "party", "alembic_version"}
+
+
+def pytest_report_header(config):
+    return f"database: {_redact(os.environ.get('TEST_DATABASE_URL') or 'sqlite (temporary file)')}"
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^:@/]+):[^@/]*@", r"//\1:***@", url)
+
+
+def drop_everything(url: str) -> None:
+    engine = create_engine(database_url(url))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE "{table}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url_for_tests(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url_for_tests):
+    drop_everything(database_url_for_tests)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url_for_tests,
+        "SERVER_NAME": "tracker.test",
+    })
+    with app.app_context():
+        upgrade()
+        load_framework()
+        load_parties()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_user_data(request):
+    """Delete everything but the reference data after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in REFERENCE_TABLES:
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, ctx):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+def party(iso3: str) -> Party:
+    return db.session.scalar(db.select(Party).where(Party.iso3 == iso3))
+
+
+def make_organisation(name="Test Organisation", type="university", vetted=True, **fields) -> Organisation:
+    organisation = Organisation(name=name, type=type, vetted=vetted, created_at=utcnow(), **fields)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def make_user(role=PARTY_EDITOR, *, party_iso3="KEN", organisation=None, status=ACTIVE, email=None,
+              password=PASSWORD, locale="en") -> User:
+    user = User(
+        email=email or f"{role}.{party_iso3 or 'x'}.{os.urandom(3).hex()}@example.org".lower(),
+        name=f"Test {role}", role=role, status=status, locale=locale, created_at=utcnow(),
+        party=party(party_iso3) if party_iso3 and role.startswith("party") else None,
+        organisation=organisation,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def csrf_token(client, url="/") -> str:
+    """The CSRF token of the client's session, as a page hands it to the browser."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def post(client, url, data=None, **kwargs):
+    """POST a form the way a browser does: with the page's CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def login(client, user, password=PASSWORD):
+    response = post(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

@@ -1,0 +1,46 @@
+from datetime import datetime
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from tracker.accounts import permissions
+from tracker.accounts.models import User
+from tracker.audit.models import AuditEntry
+from tracker.extensions import db
+
+bp = Blueprint("audit", __name__)
+PAGE_SIZE = 50
+
+
+def _date(value: str | None):
+    try:
+        return datetime.strptime(value, "%Y-%m-%d") if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/admin/audit")
+@login_required
+def audit_log():
+    if not permissions.can_read_audit_log(current_user):
+        abort(403)
+    args = request.args
+    filters = []
+    if args.get("actor"):
+        filters.append(AuditEntry.actor.has(User.email.ilike(f"%{args['actor'].strip()}%")))
+    if args.get("action"):
+        filters.append(AuditEntry.action == args["action"])
+    if args.get("object_type"):
+        filters.append(AuditEntry.object_type == args["object_type"])
+    if since := _date(args.get("since")):
+        filters.append(AuditEntry.at >= since)
+    if until := _date(args.get("until")):
+        filters.append(AuditEntry.at < until.replace(hour=23, minute=59, second=59))
+    page = db.paginate(
+        db.select(AuditEntry).where(*filters).options(db.joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        per_page=PAGE_SIZE, error_out=False,
+    )
+    actions = db.session.scalars(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    object_types = db.session.scalars(db.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    return render_template("audit/log.html", page=page, actions=actions, object_types=object_types, args=args)

@@ -1,0 +1,62 @@
+"""Operator commands: `flask --app tracker seed`, `flask --app tracker export …`."""
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from tracker.exports import to_csv, to_json
+from tracker.extensions import db
+
+FORMATS = click.Choice(["json", "csv"])
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--demo", is_flag=True, help="Also add demo accounts (and demo data).")
+def seed_command(demo: bool) -> None:
+    """Load the framework and the Parties (idempotent); with --demo, demo data too."""
+    from tracker.accounts.demo import demo_password, load_demo_accounts
+    from tracker.framework.seed import load_framework
+    from tracker.parties.seed import load_parties
+
+    if demo and current_app.config["TRACKER_ENV"] == "production":
+        raise click.UsageError("Demo data is never loaded in production.")
+    for name, (created, updated) in load_framework().items():
+        click.echo(f"{name}: {created} created, {updated} updated")
+    created, updated = load_parties()
+    click.echo(f"parties: {created} created, {updated} updated")
+    accounts = load_demo_accounts() if demo else []
+    db.session.commit()
+    if accounts:
+        click.echo(f"\nDemo accounts (password: {demo_password()}):")
+        for email, role, status in accounts:
+            click.echo(f"  {email:32} {role}{'' if status == 'active' else f' ({status})'}")
+
+
+@click.group("export", cls=AppGroup)
+def export_group() -> None:
+    """Print data to standard output."""
+
+
+@export_group.command("framework")
+@click.option("--format", "fmt", type=FORMATS, default="json", show_default=True)
+def export_framework(fmt: str) -> None:
+    """The goals, objectives, indicators, key areas and example activities."""
+    from tracker.framework.exports import CSV_COLUMNS, framework_data, framework_rows
+
+    click.echo(to_json(framework_data()) if fmt == "json" else to_csv(framework_rows(), CSV_COLUMNS), nl=False)
+
+
+@export_group.command("parties")
+@click.option("--format", "fmt", type=FORMATS, default="json", show_default=True)
+@click.option("--language", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def export_parties(fmt: str, language: str) -> None:
+    """Every State (and the EU) with its status under the Protocols and its groupings."""
+    from tracker.parties.exports import COLUMNS, parties_data
+
+    rows = parties_data(language)
+    click.echo(to_json(rows) if fmt == "json" else to_csv(rows, COLUMNS), nl=False)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(export_group)

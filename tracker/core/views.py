@@ -1,0 +1,102 @@
+"""Home page, language switch, health check and error pages."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.accounts import permissions
+from tracker.accounts.models import User
+from tracker.extensions import db, login_manager
+from tracker.i18n import LANGUAGE_NAMES, current_language, localized
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A redirect target only if it stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return default
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.post("/language")
+def set_language():
+    language = request.form.get("language")
+    if language in LANGUAGE_NAMES:
+        session["lang"] = language
+    return redirect(safe_next(request.form.get("next"), url_for("core.home")))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="reachable")
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("core/error.html", status=status, title=title, message=message), status
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+def register_core(app: Flask) -> None:
+    app.register_blueprint(bp)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    app.jinja_env.globals.update(
+        localized=localized, current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        permissions=permissions,
+    )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, _("Form expired"), _(
+            "The form could not be accepted because its security token is missing or out of date. "
+            "Nothing was changed. Please go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error_page(403, _("Not allowed"), _("You do not have permission to see or change this."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, _("Not found"), _("There is no page at this address."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_page(413, _("Too large"), _("What you sent is larger than the tracker accepts. Nothing was changed."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _error_page(500, _("Something went wrong"), _("The error has been logged. Nothing was changed."))
+
+    @app.teardown_request
+    def rollback_uncommitted(exc):
+        # One commit per request, in the view; anything left over is discarded.
+        if exc is not None:
+            db.session.rollback()
+
+    @app.context_processor
+    def navigation():
+        return {"current_user": current_user}
