@@ -4,6 +4,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 
@@ -47,6 +48,15 @@ def database_url_for_tests(tmp_path_factory):
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own application context (its own `g` and database session), as in
+    production, even while the test holds one open to look at the database."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url_for_tests):
     drop_everything(database_url_for_tests)
@@ -56,6 +66,7 @@ def app(database_url_for_tests):
         "SQLALCHEMY_DATABASE_URI": database_url_for_tests,
         "SERVER_NAME": "tracker.test",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
         load_framework()

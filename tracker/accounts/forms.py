@@ -5,6 +5,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 
 from tracker.accounts.models import ROLES
 from tracker.accounts.services import MIN_PASSWORD_LENGTH
+from tracker.forms import select_choices
 from tracker.i18n import LANGUAGE_NAMES
 from tracker.organisations.models import ORGANISATION_TYPES
 
@@ -28,7 +29,7 @@ class _RegisterForm(FlaskForm):
     password = _password_field(_l("Password"))
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
-    locale = SelectField(_l("Language for e-mails"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Language for e-mails"), choices=select_choices(LANGUAGE_NAMES.items()))
 
 
 class RegisterPartyForm(_RegisterForm):
@@ -38,7 +39,7 @@ class RegisterPartyForm(_RegisterForm):
 class RegisterProviderForm(_RegisterForm):
     organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)],
                                     render_kw={"list": "organisations"})
-    organisation_type = SelectField(_l("Type of organisation"), choices=list(ORGANISATION_TYPES.items()))
+    organisation_type = SelectField(_l("Type of organisation"), choices=select_choices(ORGANISATION_TYPES.items()))
     country = SelectField(_l("Country of the organisation"), validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
 
@@ -56,7 +57,7 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     job_title = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
-    locale = SelectField(_l("Language for e-mails"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Language for e-mails"), choices=select_choices(LANGUAGE_NAMES.items()))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -68,7 +69,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=list(ROLES.items()))
+    role = SelectField(_l("Role"), choices=select_choices(ROLES.items()))
     party = SelectField(_l("Party (for Party roles)"), validators=[Optional()])
     organisation = SelectField(_l("Organisation (for the provider role)"), validators=[Optional()])
 

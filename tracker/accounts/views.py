@@ -12,6 +12,7 @@ from tracker.accounts.models import ROLES, STATUSES, User
 from tracker.core.views import safe_next
 from tracker.errors import InvalidInput, ServiceError
 from tracker.extensions import db
+from tracker.forms import select_choices
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
 from tracker.parties.services import party_by_iso3, party_choices
@@ -190,9 +191,9 @@ def user_detail(user_id):
         "organisation": str(user.organisation_id or ""),
     })
     form.party.choices = party_choices(blank=_("None"))
-    form.organisation.choices = [("", _("None"))] + [
+    form.organisation.choices = select_choices([("", _("None"))] + [
         (str(o.id), o.name) for o in db.session.scalars(db.select(Organisation).order_by(Organisation.name))
-    ]
+    ])
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data else None
         try:
