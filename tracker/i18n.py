@@ -1,5 +1,5 @@
 """Language choice and helpers for texts stored in several languages."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -8,6 +8,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and scheduled jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -1,0 +1,41 @@
+"""Configuration from the environment."""
+import pytest
+
+from tracker import create_app
+from tracker.config import ConfigError, database_url
+
+
+def test_production_without_secret_key_does_not_start(monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/tracker.sqlite"
+
+
+def test_postgres_urls_use_psycopg3():
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_demo_data_is_refused_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    app = create_app({"TRACKER_ENV": "production", "SECRET_KEY": "x"})
+    result = app.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert result.exit_code != 0 and "never loaded in production" in result.output
