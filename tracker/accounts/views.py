@@ -13,6 +13,7 @@ from tracker.core.views import safe_next
 from tracker.errors import InvalidInput, ServiceError
 from tracker.extensions import db
 from tracker.forms import select_choices
+from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
 from tracker.parties.services import party_by_iso3, party_choices
@@ -54,6 +55,8 @@ def register():
 
 
 def _register(form, create):
+    if not form.is_submitted():
+        form.locale.data = current_language()
     if form.validate_on_submit():
         try:
             create()
