@@ -72,7 +72,9 @@ def app(database_url_for_tests):
         load_framework()
         load_parties()
         db.session.commit()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

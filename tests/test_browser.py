@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from tests.conftest import PASSWORD, make_user
 from tracker import create_app
 from tracker.accounts.models import SECRETARIAT
+from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,6 +46,8 @@ def live_url(app, database_url_for_tests):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    with served.app_context():
+        db.engine.dispose()
 
 
 def shot(page, name, full_page=True):
