@@ -39,3 +39,12 @@ def test_demo_data_is_refused_in_production(monkeypatch, tmp_path):
     app = create_app({"TRACKER_ENV": "production", "SECRET_KEY": "x"})
     result = app.test_cli_runner().invoke(args=["seed", "--demo"])
     assert result.exit_code != 0 and "never loaded in production" in result.output
+
+
+def test_development_key_is_made_once_and_kept(monkeypatch, tmp_path):
+    from tracker.config import load_config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRACKER_ENV", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    assert len(first) == 64 and load_config(str(tmp_path))["SECRET_KEY"] == first

@@ -22,6 +22,20 @@ class ConfigError(RuntimeError):
     pass
 
 
+def _development_secret_key(instance_path: str) -> str:
+    """A random key made once and kept in the instance folder, so development sessions survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as stored:
+            return stored.read().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as stored:
+            stored.write(key)
+        return key
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     env = overrides.get("TRACKER_ENV") or os.environ.get("TRACKER_ENV", "development")
@@ -30,8 +44,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if not secret_key:
         if production:
             raise ConfigError("SECRET_KEY must be set when TRACKER_ENV=production.")
-        # A fresh random key per process: sessions do not survive a restart in development.
-        secret_key = secrets.token_hex(32)
+        secret_key = _development_secret_key(instance_path)
     default_db = "sqlite:///" + os.path.join(instance_path, "tracker.sqlite")
     config = {
         "TRACKER_ENV": env,

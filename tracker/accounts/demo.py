@@ -2,7 +2,7 @@
 import os
 
 from tracker.accounts.models import ACTIVE, PARTY_EDITOR, PARTY_FOCAL_POINT, PENDING, PROVIDER, SECRETARIAT, User
-from tracker.audit.services import record
+from tracker.audit.services import record, snapshot
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -33,7 +33,7 @@ def load_demo_accounts() -> list[tuple[str, str, str]]:
                                     created_at=utcnow())
         db.session.add(organisation)
         db.session.flush()
-        record(None, "demo.create", organisation)
+        record(None, "demo.create", organisation, after=snapshot(organisation, ("name", "type", "country_id", "website", "vetted")))
     for email, name, role, iso3, with_organisation, status in DEMO_ACCOUNTS:
         if db.session.scalar(db.select(User.id).where(User.email == email)):
             continue
@@ -44,5 +44,5 @@ def load_demo_accounts() -> list[tuple[str, str, str]]:
         user.set_password(demo_password())
         db.session.add(user)
         db.session.flush()
-        record(None, "demo.create", user)
+        record(None, "demo.create", user, after=snapshot(user, ("email", "name", "role", "status", "party_id", "organisation_id")))
     return [(email, role, status) for email, _, role, _, _, status in DEMO_ACCOUNTS]

@@ -32,6 +32,8 @@ def audit_log():
         filters.append(AuditEntry.action == args["action"])
     if args.get("object_type"):
         filters.append(AuditEntry.object_type == args["object_type"])
+    if args.get("object_id", "").isdigit():
+        filters.append(AuditEntry.object_id == int(args["object_id"]))
     if since := _date(args.get("since")):
         filters.append(AuditEntry.at >= since)
     if until := _date(args.get("until")):
