@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.accounts import permissions
 from tracker.accounts.models import (
@@ -16,7 +17,7 @@ from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied
 from tracker.extensions import db
 from tracker.mail.services import send_mail
-from tracker.organisations.models import Organisation
+from tracker.organisations.models import ORGANISATION_TYPES, Organisation
 
 USER_AUDIT_FIELDS = ("email", "name", "role", "status", "party_id", "organisation_id", "locale")
 MIN_PASSWORD_LENGTH = 10
@@ -24,6 +25,9 @@ MIN_PASSWORD_LENGTH = 10
 
 class LoginRefused(InvalidInput):
     pass
+
+
+_UNKNOWN_USER_HASH = generate_password_hash("no account has this password")
 
 
 def normalise_email(email: str) -> str:
@@ -66,6 +70,8 @@ def register_party_user(*, email, name, password, party, job_title="", locale="e
 def register_provider(*, email, name, password, organisation_name, organisation_type, country=None,
                       website="", job_title="", locale="en") -> User:
     """Ask for an account as staff of an organisation, registering the organisation if it is new."""
+    if organisation_type not in ORGANISATION_TYPES:
+        raise InvalidInput(_("Choose the type of organisation."))
     organisation_name = organisation_name.strip()
     website = website.strip()
     if website and not website.lower().startswith(("http://", "https://")):
@@ -104,7 +110,11 @@ def authenticate(email: str, password: str, address: str) -> User:
         raise LoginRefused(_("Too many failed login attempts. Please wait %(minutes)d minutes and try again.",
                              minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
     user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password)  # same work, so timing does not reveal accounts
     if user is None or not user.check_password(password):
+        window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+        db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - window))
         db.session.add(LoginAttempt(email=email, address=address, at=utcnow()))
         raise LoginRefused(_("The e-mail address or password is not correct."))
     if user.status == PENDING:

@@ -176,8 +176,9 @@ def users():
     if role in ROLES:
         query = query.where(User.role == role)
     query = query.options(db.joinedload(User.party), db.joinedload(User.organisation))
-    return render_template("accounts/users.html", users=db.session.scalars(query).all(),
-                           status=status, role=role, STATUSES=STATUSES, ROLES=ROLES, action_form=ActionForm())
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("accounts/users.html", page=page, status=status, role=role,
+                           STATUSES=STATUSES, ROLES=ROLES)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -209,7 +210,7 @@ def user_detail(user_id):
             db.session.commit()
             flash(_("The role of %(name)s is saved.", name=user.name), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
-    return render_template("accounts/user_detail.html", user=user, form=form, action_form=ActionForm())
+    return render_template("accounts/user_detail.html", user=user, form=form)
 
 
 def _user_action(user_id: int, change, message: str):

@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -96,7 +95,3 @@ def register_core(app: Flask) -> None:
         # One commit per request, in the view; anything left over is discarded.
         if exc is not None:
             db.session.rollback()
-
-    @app.context_processor
-    def navigation():
-        return {"current_user": current_user}

@@ -7,7 +7,7 @@ from tracker.accounts.forms import ActionForm
 from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.organisations import services
-from tracker.organisations.models import ORGANISATION_TYPES, Organisation
+from tracker.organisations.models import Organisation
 
 bp = Blueprint("organisations", __name__)
 
@@ -22,7 +22,7 @@ def organisations():
     if vetted in {"yes", "no"}:
         query = query.where(Organisation.vetted.is_(vetted == "yes"))
     return render_template("organisations/list.html", organisations=db.session.scalars(query).all(),
-                           vetted=vetted, ORGANISATION_TYPES=ORGANISATION_TYPES, action_form=ActionForm())
+                           vetted=vetted)
 
 
 @bp.post("/admin/organisations/<int:organisation_id>/vet")
