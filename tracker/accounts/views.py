@@ -10,12 +10,12 @@ from tracker.accounts.forms import (
 )
 from tracker.accounts.models import ROLES, STATUSES, User
 from tracker.core.views import safe_next
-from tracker.errors import InvalidInput, ServiceError
+from tracker.core.flow import apply_change
+from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.forms import select_choices
 from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
-from tracker.parties.models import Party
 from tracker.parties.services import party_by_iso3, party_choices
 from tracker.security import client_address
 
@@ -57,17 +57,10 @@ def register():
 def _register(form, create):
     if not form.is_submitted():
         form.locale.data = current_language()
-    if form.validate_on_submit():
-        try:
-            create()
-        except InvalidInput as invalid:
-            db.session.rollback()
-            flash(invalid.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you. The Secretariat will review your request; you will receive an e-mail "
-                    "when your account is approved."), "success")
-            return redirect(url_for("core.home"))
+    if form.validate_on_submit() and apply_change(create, _(
+            "Thank you. The Secretariat will review your request; you will receive an e-mail "
+            "when your account is approved.")):
+        return redirect(url_for("core.home"))
     return None
 
 
@@ -114,16 +107,9 @@ def reset_password(token):
         flash(invalid.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except InvalidInput as invalid:
-            db.session.rollback()
-            flash(invalid.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed. You can log in now."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and apply_change(lambda: services.reset_password(token, form.password.data),
+                                                  _("Your password has been changed. You can log in now.")):
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -131,11 +117,10 @@ def reset_password(token):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        services.update_profile(current_user, name=form.name.data, job_title=form.job_title.data or "",
-                                locale=form.locale.data)
-        db.session.commit()
-        flash(_("Your profile is saved."), "success")
+    if form.validate_on_submit() and apply_change(
+            lambda: services.update_profile(current_user, name=form.name.data, job_title=form.job_title.data or "",
+                                            locale=form.locale.data),
+            _("Your profile is saved.")):
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm())
 
@@ -144,16 +129,10 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.password.data)
-        except InvalidInput as invalid:
-            db.session.rollback()
-            flash(invalid.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and apply_change(
+            lambda: services.change_password(current_user, form.current.data, form.password.data),
+            _("Your password has been changed.")):
+        return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form)
 
 
@@ -200,15 +179,9 @@ def user_detail(user_id):
     ])
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data else None
-        try:
-            services.set_role(user, role=form.role.data, actor=current_user,
-                              party=party_by_iso3(form.party.data), organisation=organisation)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The role of %(name)s is saved.", name=user.name), "success")
+        if apply_change(lambda: services.set_role(user, role=form.role.data, actor=current_user,
+                                                  party=party_by_iso3(form.party.data), organisation=organisation),
+                        _("The role of %(name)s is saved.", name=user.name)):
             return redirect(url_for("accounts.user_detail", user_id=user.id))
     return render_template("accounts/user_detail.html", user=user, form=form)
 
@@ -217,14 +190,7 @@ def _user_action(user_id: int, change, message: str):
     _require_user_manager()
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
-        try:
-            change(user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(message % {"name": user.name}, "success")
+        apply_change(lambda: change(user), message % {"name": user.name})
     return redirect(safe_next(request.form.get("next"), url_for("accounts.user_detail", user_id=user.id)))
 
 

@@ -43,6 +43,7 @@ def audit_log():
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
         per_page=PAGE_SIZE, error_out=False,
     )
-    actions = db.session.scalars(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    object_types = db.session.scalars(db.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    actions = [(a, a) for a in db.session.scalars(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action))]
+    object_types = [(t, t) for t in db.session.scalars(
+        db.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))]
     return render_template("audit/log.html", page=page, actions=actions, object_types=object_types, args=args)

@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.accounts import permissions
 from tracker.accounts.forms import ActionForm
-from tracker.errors import ServiceError
+from tracker.core.flow import apply_change
 from tracker.extensions import db
 from tracker.organisations import services
 from tracker.organisations.models import Organisation
@@ -33,13 +33,7 @@ def vet(organisation_id):
     organisation = db.session.get(Organisation, organisation_id) or abort(404)
     vetted = request.form.get("vetted") == "yes"
     if ActionForm().validate_on_submit():
-        try:
-            services.set_vetted(organisation, vetted, actor=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s is vetted.", name=organisation.name) if vetted
-                  else _("%(name)s is no longer vetted.", name=organisation.name), "success")
+        apply_change(lambda: services.set_vetted(organisation, vetted, actor=current_user),
+                     _("%(name)s is vetted.", name=organisation.name) if vetted
+                     else _("%(name)s is no longer vetted.", name=organisation.name))
     return redirect(url_for("organisations.organisations"))

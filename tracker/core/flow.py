@@ -1,0 +1,20 @@
+"""The one way views apply a change: call the service, then commit, or roll back and say why."""
+from flask import flash
+
+from tracker.errors import ServiceError
+from tracker.extensions import db
+
+
+def apply_change(change, success_message: str | None = None) -> bool:
+    """Run `change()` (a service call). On success commit and flash the message; on a refusal roll
+    back, flash the service's message, and return False."""
+    try:
+        change()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    if success_message:
+        flash(success_message, "success")
+    return True
