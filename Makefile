@@ -21,7 +21,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o tracker/translations/messages.pot .
-	$(BIN)/pybabel update -N -i tracker/translations/messages.pot -d tracker/translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i tracker/translations/messages.pot -d tracker/translations
 
 run: setup
 	$(BIN)/flask db upgrade
