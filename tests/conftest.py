@@ -17,10 +17,11 @@ from tracker.framework.seed import load_framework
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
 from tracker.parties.seed import load_parties
+from tracker.assessments.seed import load_declared_questions
 
 PASSWORD = "correct horse battery"
 REFERENCE_TABLES = {"goal", "objective", "plan_indicator", "key_area", "activity_example", "cb_indicator",
-                    "party", "alembic_version"}
+                    "party", "declared_question", "alembic_version"}
 
 
 def pytest_report_header(config):
@@ -71,6 +72,7 @@ def app(database_url_for_tests):
         upgrade()
         load_framework()
         load_parties()
+        load_declared_questions()
         db.session.commit()
     yield app
     with app.app_context():

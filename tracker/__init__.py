@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from tracker.accounts.views import bp as accounts_bp
+    from tracker.activities.views import bp as activities_bp
+    from tracker.assessments.uploads import bp as assessment_uploads_bp
+    from tracker.assessments.views import bp as assessments_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.core.views import register_core
     from tracker.framework.views import bp as framework_bp
@@ -34,7 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_security(app)
     register_core(app)
-    for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp):
+    for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
+                      assessments_bp, assessment_uploads_bp, activities_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

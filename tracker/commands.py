@@ -15,6 +15,7 @@ FORMATS = click.Choice(["json", "csv"])
 def seed_command(demo: bool) -> None:
     """Load the framework and the Parties (idempotent); with --demo, demo data too."""
     from tracker.accounts.demo import demo_password, load_demo_accounts
+    from tracker.assessments.seed import load_declared_questions
     from tracker.framework.seed import load_framework
     from tracker.parties.seed import load_parties
 
@@ -24,7 +25,15 @@ def seed_command(demo: bool) -> None:
         click.echo(f"{name}: {created} created, {updated} updated")
     created, updated = load_parties()
     click.echo(f"parties: {created} created, {updated} updated")
-    accounts = load_demo_accounts() if demo else []
+    created, updated = load_declared_questions()
+    click.echo(f"declared questions: {created} created, {updated} updated")
+    accounts = []
+    if demo:
+        from tracker.assessments.demo import load_demo_assessments
+
+        accounts = load_demo_accounts()
+        for line in load_demo_assessments():
+            click.echo(line)
     db.session.commit()
     if accounts:
         click.echo(f"\nDemo accounts (password: {demo_password()}):")

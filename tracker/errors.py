@@ -4,9 +4,10 @@
 class ServiceError(Exception):
     """A change refused, with a message for the user (already translated)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field_errors: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
+        self.field_errors = field_errors or {}
 
 
 class PermissionDenied(ServiceError):
@@ -14,4 +15,8 @@ class PermissionDenied(ServiceError):
 
 
 class InvalidInput(ServiceError):
-    pass
+    """The input breaks a rule; `field_errors` says which field, where there is one."""
+
+
+class StaleEdit(ServiceError):
+    """Someone else changed the object since the user loaded it; nothing was overwritten."""

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+from tracker.activities import models  # noqa: F401
+
+bp = Blueprint("activities", __name__)
