@@ -2,11 +2,15 @@
 each test starts with no accounts, organisations, audit entries or mail."""
 import os
 import re
+import shutil
+import threading
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.serving import make_server
 
 from tracker import create_app
 from tracker.accounts.models import ACTIVE, PARTY_EDITOR, User
@@ -153,3 +157,43 @@ def login(client, user, password=PASSWORD):
     response = post(client, "/login", {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+# --- the browser (Debian chromium through Playwright) -------------------------------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required for the browser tests when CI=true (apt-get install chromium)")
+        pytest.skip("chromium not found: install Debian's chromium package to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_url(app, database_url_for_tests):
+    """The app served over HTTP on a free loopback port, on the test database."""
+    served = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": database_url_for_tests})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with served.app_context():
+        db.engine.dispose()
+
+
+def shot(page, name, full_page=True):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)

@@ -2,57 +2,12 @@
 
 Screenshots go to test-artifacts/. Without chromium the tests skip, except with CI=true.
 """
-import os
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, make_user
-from tracker import create_app
+from tests.conftest import PASSWORD, make_user, shot
 from tracker.accounts.models import SECRETARIAT
-from tracker.extensions import db
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required for the browser tests when CI=true (apt-get install chromium)")
-        pytest.skip("chromium not found: install Debian's chromium package to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_url(app, database_url_for_tests):
-    """The app served over HTTP on a free loopback port, on the test database."""
-    served = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": database_url_for_tests})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    with served.app_context():
-        db.engine.dispose()
-
-
-def shot(page, name, full_page=True):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def test_register_approve_login_and_switch_language(browser, live_url, ctx):

@@ -164,3 +164,11 @@ def test_error_pages_are_translated(client):
     switch_language(client, "zh")
     html = client.get("/no-such-page").get_data(as_text=True)
     assert "<h1>未找到</h1>" in html
+
+
+def test_form_errors_are_announced_only_on_the_fields_that_have_them(client):
+    html = post(client, "/register/party", {"name": "", "email": "not-an-address", "password": "x" * 12,
+                                            "confirm": "x" * 12, "locale": "en", "party": "KEN"}).get_data(as_text=True)
+    assert '"None"' not in html
+    invalid = re.findall(r'<(?:input|select)[^>]*aria-invalid="true"[^>]*>', html)
+    assert {re.search(r' id="([^"]+)"', tag).group(1) for tag in invalid} == {"name", "email"}

@@ -67,5 +67,10 @@ def export_parties(fmt: str, language: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from tracker.activities.exports import export_activities
+    from tracker.assessments.exports import export_assessments, export_needs
+
+    for command in (export_needs, export_assessments, export_activities):
+        export_group.add_command(command)
     app.cli.add_command(seed_command)
     app.cli.add_command(export_group)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 09:37:29.923194
+Create Date: 2026-11-25 09:57:03.649576
 
 """
 from alembic import op
@@ -34,6 +34,8 @@ def upgrade():
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('indicator_code', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('supplementary_only', sa.Boolean(), nullable=False),
+    sa.Column('carry_over', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('text_en', sa.Text(), nullable=False),
     sa.Column('text_zh', sa.Text(), nullable=False),

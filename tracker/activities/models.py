@@ -1,5 +1,6 @@
 """Capacity-building activities that happened or are planned."""
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,7 +49,7 @@ class Activity(db.Model):
     participants_men: Mapped[int | None]
     participants_other: Mapped[int | None]  # another gender or not disclosed
     outputs: Mapped[list] = mapped_column(JSON, default=list)  # [{"title": ..., "url": ...}]
-    funding_amount: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    funding_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     funding_currency: Mapped[str] = mapped_column(String(3), default="")
     funding_source: Mapped[str] = mapped_column(String(300), default="")
     results: Mapped[str] = mapped_column(Text, default="")

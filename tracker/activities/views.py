@@ -1,5 +1,147 @@
-from flask import Blueprint
+"""A Party's log of the CB activities it organised or took part in; the Secretariat reads every Party's."""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from tracker.activities import models  # noqa: F401
+from tracker.accounts.forms import ActionForm
+from tracker.activities import permissions, services
+from tracker.activities.exports import COLUMNS, FORMATS, activity_rows, table_rows
+from tracker.activities.forms import PARTY_ROLE_LABELS, ActivityForm, activity_form_data
+from tracker.activities.models import Activity
+from tracker.clock import today
+from tracker.core.flow import apply_change
+from tracker.errors import InvalidInput
+from tracker.exports import send_table
+from tracker.extensions import db
+from tracker.parties.services import party_by_iso3, party_choices
+from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 bp = Blueprint("activities", __name__)
+
+PER_PAGE = 50
+LABELS = {"statuses": ACTIVITY_STATUSES, "support_types": SUPPORT_TYPES, "modalities": MODALITIES,
+          "languages": LANGUAGES, "party_roles": PARTY_ROLE_LABELS}
+
+
+def _filters_from_args() -> services.ActivityFilters:
+    """The list's filters from the query string, within what the user may see."""
+    status = request.args.get("status", "")
+    year = request.args.get("year", "")
+    filters = services.ActivityFilters(
+        status=status if status in ACTIVITY_STATUSES else None,
+        year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+    )
+    if permissions.can_see_all_activities(current_user):
+        filters.party = party_by_iso3(request.args.get("party"))
+        filters.party_records_only = True  # organisations' records come with their own pages
+    else:
+        filters.party = current_user.party
+    return filters
+
+
+@bp.get("/activities")
+@login_required
+def index():
+    if not permissions.can_list_activities(current_user):
+        abort(403)
+    filters = _filters_from_args()
+    page = db.paginate(services.activities_query(filters), per_page=PER_PAGE, error_out=False)
+    see_all = permissions.can_see_all_activities(current_user)
+    export_args = {key: value for key, value in request.args.items() if key not in ("page", "format")}
+    return render_template(
+        "activities/list.html", page=page, see_all=see_all,
+        year_options=[(str(year), str(year)) for year in services.activity_years(filters)],
+        party_options=[(choice.value, choice.label) for choice in party_choices()] if see_all else [],
+        can_record=permissions.can_record_activity_for_party(current_user, current_user.party),
+        export_args=export_args, FORMATS=FORMATS, **LABELS)
+
+
+@bp.get("/activities/export")
+@login_required
+def export():
+    if not permissions.can_list_activities(current_user):
+        abort(403)
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        abort(404)
+    return send_table(table_rows(activity_rows(_filters_from_args()), fmt), COLUMNS, fmt,
+                      f"activities-{today().isoformat()}")
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    return db.session.scalar(db.select(Activity).where(Activity.id == activity_id).options(
+        db.joinedload(Activity.party), db.joinedload(Activity.updated_by),
+        db.selectinload(Activity.key_areas), db.selectinload(Activity.activity_examples),
+    )) or abort(404)
+
+
+def _save(form: ActivityForm, change, message: str) -> bool:
+    """Apply the change; a refusal's messages go next to the fields they are about."""
+    def change_showing_errors():
+        try:
+            change()
+        except InvalidInput as invalid:
+            form.show_errors(invalid.field_errors)
+            raise
+    return apply_change(change_showing_errors, message)
+
+
+def _render_form(form: ActivityForm, activity: Activity | None):
+    form.add_empty_output_rows()
+    return render_template("activities/form.html", form=form, activity=activity)
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@login_required
+def new():
+    party = current_user.party
+    if not permissions.can_record_activity_for_party(current_user, party):
+        abort(403)
+    form = ActivityForm()
+    form.set_framework_choices()
+    created = []
+    if form.validate_on_submit() and _save(
+            form, lambda: created.append(services.create_activity(party, form.to_input(), actor=current_user)),
+            _("The activity is saved.")):
+        return redirect(url_for("activities.detail", activity_id=created[0].id))
+    return _render_form(form, None)
+
+
+@bp.get("/activities/<int:activity_id>")
+@login_required
+def detail(activity_id):
+    activity = _activity_or_404(activity_id)
+    if not permissions.can_view_activity(current_user, activity):
+        abort(403)
+    return render_template("activities/detail.html", activity=activity,
+                           can_edit=permissions.can_edit_activity(current_user, activity), **LABELS)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(activity_id):
+    activity = _activity_or_404(activity_id)
+    if not permissions.can_edit_activity(current_user, activity):
+        abort(403)
+    form = ActivityForm() if request.method == "POST" else ActivityForm(data=activity_form_data(activity))
+    form.set_framework_choices()
+    if form.validate_on_submit() and _save(
+            form, lambda: services.update_activity(activity, form.to_input(), lock_version=form.lock_version.data,
+                                                   actor=current_user),
+            _("The activity is saved.")):
+        return redirect(url_for("activities.detail", activity_id=activity_id))
+    return _render_form(form, activity)
+
+
+@bp.route("/activities/<int:activity_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(activity_id):
+    activity = _activity_or_404(activity_id)
+    if not permissions.can_edit_activity(current_user, activity):
+        abort(403)
+    form = ActionForm()
+    if form.validate_on_submit() and apply_change(
+            lambda: services.delete_activity(activity, actor=current_user),
+            _("The activity “%(title)s” is deleted.", title=activity.title)):
+        return redirect(url_for("activities.index"))
+    return render_template("activities/delete.html", activity=activity, form=form)

@@ -116,6 +116,10 @@ class DeclaredQuestion(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     indicator_code: Mapped[str] = mapped_column(String(16))  # a CB indicator, e.g. "A.1(b)"
     kind: Mapped[str] = mapped_column(String(8))  # "choice" (yes/partly/no) or "number"
+    # Asked only of Parties to the Supplementary Protocol.
+    supplementary_only: Mapped[bool] = mapped_column(default=False)
+    # False for counts "since the previous cycle": copying last cycle's answer would be wrong.
+    carry_over: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int]
     text_en: Mapped[str] = mapped_column(Text)
     text_zh: Mapped[str] = mapped_column(Text)

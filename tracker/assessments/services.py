@@ -12,7 +12,7 @@ from tracker.assessments.models import (
     AssessmentVersion, DeclaredAnswer, DeclaredQuestion, Need,
 )
 from tracker.audit.services import record, snapshot
-from tracker.clock import utcnow
+from tracker.clock import today, utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
 from tracker.framework.models import KeyArea
@@ -81,6 +81,16 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
     )
 
 
+def open_cycles_for(party) -> list[tuple[AssessmentCycle, Assessment | None]]:
+    """The cycles open today, each with the Party's assessment if it has started one."""
+    now = today()
+    cycles = db.session.scalars(db.select(AssessmentCycle).where(
+        AssessmentCycle.opens_on <= now, AssessmentCycle.closes_on >= now).order_by(AssessmentCycle.closes_on)).all()
+    assessments = {a.cycle_id: a for a in db.session.scalars(db.select(Assessment).where(
+        Assessment.party_id == party.id, Assessment.cycle_id.in_([c.id for c in cycles])))}
+    return [(cycle, assessments.get(cycle.id)) for cycle in cycles]
+
+
 def start_assessment(party, cycle, *, actor) -> Assessment:
     """The Party's draft for the cycle, created on first use."""
     _require(permissions.can_start_assessment(actor, party, cycle))
@@ -101,7 +111,15 @@ def start_assessment(party, cycle, *, actor) -> Assessment:
 
 # --- validation --------------------------------------------------------------------------------
 
-def _need_errors(code: str, need: NeedInput) -> dict[str, str]:
+def questions_for(party) -> list[DeclaredQuestion]:
+    """The declared questions asked of this Party (some are for Supplementary Protocol Parties only)."""
+    query = db.select(DeclaredQuestion).order_by(DeclaredQuestion.position)
+    if not party.supplementary_protocol_party:
+        query = query.where(DeclaredQuestion.supplementary_only.is_(False))
+    return db.session.scalars(query).all()
+
+
+def need_errors(code: str, need: NeedInput) -> dict[str, str]:
     errors = {}
     if need.level is not None and need.level not in NEED_LEVELS:
         errors["level"] = _("Choose a need level from the list.")
@@ -121,7 +139,7 @@ def _need_errors(code: str, need: NeedInput) -> dict[str, str]:
     return {f"{code}.{name}": message for name, message in errors.items()}
 
 
-def _answer_errors(question: DeclaredQuestion, answer: AnswerInput) -> dict[str, str]:
+def answer_errors(question: DeclaredQuestion, answer: AnswerInput) -> dict[str, str]:
     errors = {}
     if question.kind == "choice":
         if answer.choice is not None and answer.choice not in ANSWER_CHOICES:
@@ -147,25 +165,25 @@ def save_assessment(assessment: Assessment, *, needs: dict[str, NeedInput], answ
     """Save the given areas (by key area code) and answers (by question code); others stay as they are.
 
     All or nothing: any invalid value refuses the whole save. A save based on an older
-    `lock_version` than the assessment's is refused (StaleEdit). Returns the number of fields changed.
+    `lock_version` than the assessment's is refused (StaleEdit). Returns how many areas and answers changed.
     """
     _require(permissions.can_edit_assessment(actor, assessment))
     if lock_version != assessment.lock_version:
         raise StaleEdit(_("Someone else saved this assessment after you opened it. Your changes were not saved "
                           "and theirs were kept; reload the page to see them, then make your changes again."))
     key_areas = {area.code: area for area in db.session.scalars(db.select(KeyArea))}
-    questions = {q.code: q for q in db.session.scalars(db.select(DeclaredQuestion))}
+    questions = {q.code: q for q in questions_for(assessment.party)}
     errors = {}
     for code, need in needs.items():
         if code not in key_areas:
             errors[f"{code}.level"] = _("%(code)s is not a key area of the Action Plan.", code=code)
         else:
-            errors.update(_need_errors(code, need))
+            errors.update(need_errors(code, need))
     for code, answer in answers.items():
         if code not in questions:
-            errors[f"{code}.choice"] = _("%(code)s is not one of the questions.", code=code)
+            errors[f"{code}.choice"] = _("%(code)s is not one of the questions for this Party.", code=code)
         else:
-            errors.update(_answer_errors(questions[code], answer))
+            errors.update(answer_errors(questions[code], answer))
     if errors:
         raise InvalidInput(ngettext("%(num)d answer needs correcting. Nothing was saved.",
                                     "%(num)d answers need correcting. Nothing was saved.", len(errors)), errors)
@@ -280,10 +298,14 @@ def copy_previous_answers(assessment: Assessment, *, actor) -> Assessment:
     if source is None:
         raise InvalidInput(_("There is no earlier assessment of this Party to copy from."))
     previous = source.versions[-1].content if source.versions else assessment_content(source)
+    needs = {code: need_from_content(values) for code, values in previous["needs"].items()}
+    for need in needs.values():
+        if need.wanted_by and need.wanted_by < today():
+            need.wanted_by = None  # a date already past is no longer what the Party wants
+    carried_over = set(db.session.scalars(db.select(DeclaredQuestion.code).where(DeclaredQuestion.carry_over)))
     save_assessment(
-        assessment,
-        needs={code: need_from_content(values) for code, values in previous["needs"].items()},
-        answers={code: AnswerInput(**values) for code, values in previous["answers"].items()},
+        assessment, needs=needs,
+        answers={code: AnswerInput(**values) for code, values in previous["answers"].items() if code in carried_over},
         lock_version=assessment.lock_version, actor=actor,
     )
     record(actor, "assessment.copy_previous", assessment, after={"from_cycle": source.cycle.name})

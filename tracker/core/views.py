@@ -4,11 +4,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.accounts import permissions
 from tracker.accounts.models import User
+from tracker.clock import today
 from tracker.extensions import db, login_manager
 from tracker.i18n import LANGUAGE_NAMES, current_language, localized
 
@@ -26,7 +28,12 @@ def safe_next(target: str | None, default: str) -> str:
 
 @bp.get("/")
 def home():
-    return render_template("core/home.html")
+    open_cycles = []
+    if current_user.is_authenticated and current_user.party_id and current_user.is_active:
+        from tracker.assessments.services import open_cycles_for
+
+        open_cycles = open_cycles_for(current_user.party)
+    return render_template("core/home.html", open_cycles=open_cycles, today=today())
 
 
 @bp.post("/language")
@@ -51,6 +58,11 @@ def _error_page(status: int, title: str, message: str):
     return render_template("core/error.html", status=status, title=title, message=message), status
 
 
+def labels(codes, vocabulary) -> str:
+    """Codes shown as their labels in the UI language, e.g. ["en", "fr"] → "English, French"."""
+    return ", ".join(str(vocabulary.get(code, code)) for code in codes or [])
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     return db.session.get(User, int(user_id))
@@ -62,6 +74,7 @@ def register_core(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
+    app.jinja_env.filters["labels"] = labels
     app.jinja_env.globals.update(
         localized=localized, current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES,
         permissions=permissions,

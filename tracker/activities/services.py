@@ -1,0 +1,319 @@
+"""A Party's record of the CB activities it organised or took part in: find, create, update, delete."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from babel.numbers import list_currencies
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.activities import permissions
+from tracker.activities.models import PARTY_ROLES_IN_ACTIVITY, Activity
+from tracker.audit.services import record
+from tracker.clock import utcnow
+from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
+from tracker.extensions import db
+from tracker.framework.models import ActivityExample, KeyArea
+from tracker.parties.models import Party
+from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
+
+MAX_TITLE = 300
+MAX_TEXT = 10_000
+MAX_SOURCE = 300
+MAX_OUTPUTS = 10
+MAX_OUTPUT_TITLE = 300
+MAX_URL = 1000
+MAX_PARTICIPANTS = 10_000_000
+MAX_AMOUNT = Decimal("1e12")  # the column holds 12 digits before the decimal point
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+CENT = Decimal("0.01")
+
+PARTICIPANT_FIELDS = ("participants_women", "participants_men", "participants_other")
+
+
+@dataclass
+class ActivityInput:
+    """What a user (or an API client) says about an activity. Key areas and examples by code, as printed."""
+
+    title: str
+    status: str
+    party_role: str | None = None
+    description: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    key_areas: list[str] = field(default_factory=list)
+    activity_examples: list[str] = field(default_factory=list)
+    support_type: str | None = None
+    modality: str | None = None
+    languages: list[str] = field(default_factory=list)
+    participants_women: int | None = None
+    participants_men: int | None = None
+    participants_other: int | None = None
+    # [{"title": ..., "url": ...}]; rows with neither are ignored, so a form's empty rows may be passed as they are.
+    outputs: list[dict] = field(default_factory=list)
+    funding_amount: Decimal | None = None
+    funding_currency: str = ""
+    funding_source: str = ""
+    results: str = ""
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+@dataclass
+class ActivityFilters:
+    party: Party | None = None           # only this Party's records
+    party_records_only: bool = False     # leave out records made by organisations
+    status: str | None = None
+    year: int | None = None              # took place, at least in part, in this year
+    started_from: date | None = None
+    started_until: date | None = None
+
+
+def _scope(filters: ActivityFilters) -> list:
+    """Whose records: the conditions a year list shares with the list itself."""
+    conditions = []
+    if filters.party is not None:
+        conditions.append(Activity.party_id == filters.party.id)
+    if filters.party_records_only:
+        conditions.append(Activity.party_id.is_not(None))
+    return conditions
+
+
+def activities_query(filters: ActivityFilters):
+    """The matching activities, latest first, with what a list or an export shows loaded in a fixed number
+    of queries whatever the number of rows."""
+    query = db.select(Activity).where(*_scope(filters)).options(
+        db.joinedload(Activity.party),
+        db.selectinload(Activity.key_areas),
+        db.selectinload(Activity.activity_examples),
+    )
+    if filters.status:
+        query = query.where(Activity.status == filters.status)
+    if filters.year:
+        query = query.where(
+            Activity.start_date <= date(filters.year, 12, 31),
+            db.func.coalesce(Activity.end_date, Activity.start_date) >= date(filters.year, 1, 1),
+        )
+    if filters.started_from:
+        query = query.where(Activity.start_date >= filters.started_from)
+    if filters.started_until:
+        query = query.where(Activity.start_date <= filters.started_until)
+    return query.order_by(Activity.start_date.desc().nulls_last(), Activity.id.desc())
+
+
+def activity_years(filters: ActivityFilters) -> list[int]:
+    """The years the activities in scope span, latest first, for a year filter."""
+    first, last = db.session.execute(
+        db.select(db.func.min(Activity.start_date),
+                  db.func.max(db.func.coalesce(Activity.end_date, Activity.start_date)))
+        .where(*_scope(filters))
+    ).one()
+    if first is None:
+        return []
+    return list(range(max(last.year, first.year), first.year - 1, -1))
+
+
+def activity_snapshot(activity: Activity) -> dict:
+    """The activity as JSON-ready values, for the audit log."""
+    return {
+        "party": activity.party.iso3 if activity.party else None,
+        "party_role": activity.party_role,
+        "title": activity.title,
+        "description": activity.description,
+        "status": activity.status,
+        "start_date": activity.start_date.isoformat() if activity.start_date else None,
+        "end_date": activity.end_date.isoformat() if activity.end_date else None,
+        "key_areas": [area.code for area in activity.key_areas],
+        "activity_examples": [example.code for example in activity.activity_examples],
+        "support_type": activity.support_type,
+        "modality": activity.modality,
+        "languages": list(activity.languages or []),
+        **{name: getattr(activity, name) for name in PARTICIPANT_FIELDS},
+        "outputs": [dict(output) for output in activity.outputs or []],
+        "funding_amount": str(activity.funding_amount) if activity.funding_amount is not None else None,
+        "funding_currency": activity.funding_currency,
+        "funding_source": activity.funding_source,
+        "results": activity.results,
+    }
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def _is_web_link(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
+
+
+def _check_outputs(outputs: list[dict], errors: dict) -> list[dict]:
+    kept = []
+    for index, output in enumerate(outputs):
+        title = (output.get("title") or "").strip()
+        url = (output.get("url") or "").strip()
+        if not title and not url:
+            continue
+        if not title:
+            errors[f"outputs.{index}.title"] = _("Give the material a title.")
+        elif len(title) > MAX_OUTPUT_TITLE:
+            errors[f"outputs.{index}.title"] = _("The title is longer than %(n)d characters.", n=MAX_OUTPUT_TITLE)
+        if url and not _is_web_link(url):
+            errors[f"outputs.{index}.url"] = _("The link must start with http:// or https://.")
+        elif len(url) > MAX_URL:
+            errors[f"outputs.{index}.url"] = _("The link is too long.")
+        kept.append({"title": title, "url": url})
+    if len(kept) > MAX_OUTPUTS:
+        errors["outputs"] = _("Give at most %(n)d materials.", n=MAX_OUTPUTS)
+    return kept
+
+
+def _check_funding(data: ActivityInput, errors: dict) -> tuple[Decimal | None, str]:
+    amount = data.funding_amount
+    currency = (data.funding_currency or "").strip().upper()
+    if amount is not None:
+        if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
+            errors["funding_amount"] = _("Give the amount as a number of 0 or more.")
+        else:
+            amount = amount.quantize(CENT)
+            if not currency:
+                errors["funding_currency"] = _("Give the currency of the amount.")
+    if currency and currency not in list_currencies():
+        errors["funding_currency"] = _("Give a three-letter ISO 4217 currency code, such as USD or EUR.")
+    return amount, currency
+
+
+def _checked(data: ActivityInput, *, party_record: bool) -> dict:
+    """The values to store, or InvalidInput with a message per field. All rules are checked here, whatever
+    the form checked before."""
+    errors = {}
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = _("Give the activity a title.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = _("The title is longer than %(n)d characters.", n=MAX_TITLE)
+    if party_record and data.party_role not in PARTY_ROLES_IN_ACTIVITY:
+        errors["party_role"] = _("Say whether your Party organised the activity or took part in it.")
+    if data.status not in ACTIVITY_STATUSES:
+        errors["status"] = _("Choose the status.")
+    for name in ("start_date", "end_date"):
+        value = getattr(data, name)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            errors[name] = _("Give a date between 2000 and 2100.")
+    if data.start_date and data.end_date and data.end_date < data.start_date and "end_date" not in errors:
+        errors["end_date"] = _("The activity cannot end before it starts.")
+    if data.status == "completed" and data.start_date is None and "start_date" not in errors:
+        errors["start_date"] = _("Give the start date of a completed activity.")
+
+    areas = _by_code(KeyArea, data.key_areas)
+    if not data.key_areas:
+        errors["key_areas"] = _("Choose at least one key area.")
+    elif len(areas) != len(set(data.key_areas)):
+        errors["key_areas"] = _("Choose key areas from the list.")
+    examples = _by_code(ActivityExample, data.activity_examples)
+    if len(examples) != len(set(data.activity_examples)):
+        errors["activity_examples"] = _("Choose example activities from the list.")
+    if data.support_type is not None and data.support_type not in SUPPORT_TYPES:
+        errors["support_type"] = _("Choose the type of support from the list.")
+    if data.modality is not None and data.modality not in MODALITIES:
+        errors["modality"] = _("Choose a modality from the list.")
+    if any(language not in LANGUAGES for language in data.languages):
+        errors["languages"] = _("Choose languages from the list.")
+    for name in PARTICIPANT_FIELDS:
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= MAX_PARTICIPANTS:
+            errors[name] = _("Give a whole number between 0 and %(max)d.", max=MAX_PARTICIPANTS)
+    outputs = _check_outputs(data.outputs, errors)
+    amount, currency = _check_funding(data, errors)
+    for name, limit in (("description", MAX_TEXT), ("results", MAX_TEXT), ("funding_source", MAX_SOURCE)):
+        if len(getattr(data, name) or "") > limit:
+            errors[name] = _("This text is longer than %(n)d characters.", n=limit)
+    if errors:
+        raise InvalidInput(ngettext("%(num)d field needs correcting. Nothing was saved.",
+                                    "%(num)d fields need correcting. Nothing was saved.", len(errors)), errors)
+
+    return {
+        "title": title,
+        "description": (data.description or "").strip(),
+        "party_role": data.party_role if party_record else None,
+        "status": data.status,
+        "start_date": data.start_date,
+        "end_date": data.end_date,
+        "key_areas": sorted(areas.values(), key=lambda area: area.position),
+        "activity_examples": sorted(examples.values(), key=lambda example: example.position),
+        "support_type": data.support_type,
+        "modality": data.modality,
+        "languages": [code for code in LANGUAGES if code in data.languages],
+        **{name: getattr(data, name) for name in PARTICIPANT_FIELDS},
+        "outputs": outputs,
+        "funding_amount": amount,
+        "funding_currency": currency,
+        "funding_source": (data.funding_source or "").strip(),
+        "results": (data.results or "").strip(),
+    }
+
+
+def _by_code(model, codes: list[str]) -> dict:
+    if not codes:
+        return {}
+    return {item.code: item for item in db.session.scalars(db.select(model).where(model.code.in_(set(codes))))}
+
+
+# --- changing ------------------------------------------------------------------------------------
+
+def _flush() -> None:
+    """Flush; the UPDATE or DELETE matches no row if another save bumped lock_version first."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleEdit(_("Someone else saved or deleted this activity at the same moment. Your changes were not "
+                          "saved; reload the page and try again."))
+
+
+def create_activity(party: Party, data: ActivityInput, *, actor) -> Activity:
+    """Record an activity that the Party organised or took part in."""
+    _require(permissions.can_record_activity_for_party(actor, party))
+    values = _checked(data, party_record=True)
+    now = utcnow()
+    activity = Activity(party=party, created_at=now, updated_at=now, updated_by_id=actor.id, **values)
+    db.session.add(activity)
+    db.session.flush()
+    record(actor, "activity.create", activity, after=activity_snapshot(activity))
+    return activity
+
+
+def update_activity(activity: Activity, data: ActivityInput, *, lock_version: int | None, actor) -> bool:
+    """Save the user's version of the activity. Refused (StaleEdit) if it was based on an older
+    `lock_version` than the stored one: nothing is overwritten. Returns whether anything changed."""
+    _require(permissions.can_edit_activity(actor, activity))
+    if lock_version != activity.lock_version:
+        raise StaleEdit(_("Someone else saved this activity after you opened it. Your changes were not saved "
+                          "and theirs were kept; reload the page to see them, then make your changes again."))
+    values = _checked(data, party_record=activity.party_id is not None)
+    before = activity_snapshot(activity)
+    for name, value in values.items():
+        setattr(activity, name, value)
+    after = activity_snapshot(activity)
+    changed = [name for name in after if before[name] != after[name]]
+    if not changed:
+        return False
+    activity.updated_at = utcnow()
+    activity.updated_by_id = actor.id
+    _flush()
+    record(actor, "activity.update", activity, before={name: before[name] for name in changed},
+           after={name: after[name] for name in changed})
+    return True
+
+
+def delete_activity(activity: Activity, *, actor) -> None:
+    _require(permissions.can_edit_activity(actor, activity))
+    record(actor, "activity.delete", activity, before=activity_snapshot(activity))
+    db.session.delete(activity)
+    _flush()
