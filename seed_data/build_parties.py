@@ -20,7 +20,7 @@ GROUPS = {
 }
 COLUMNS = ["iso3", "iso2", "m49", "name_en", "name_fr", "name_es", "name_zh", "name_ru", "name_ar",
            "un_regional_group", "cartagena_party", "supplementary_protocol_party", "ldc", "sids",
-           "use_un_name", "notes"]
+           "notes"]
 
 
 def build(source: Path) -> list[dict]:
@@ -36,7 +36,7 @@ def build(source: Path) -> list[dict]:
             "un_regional_group": GROUPS.get(ref["un_regional_group"], ""),
             "cartagena_party": ref["cartagena_party"],
             "supplementary_protocol_party": ref["nkl_supplementary_party"],
-            "ldc": ref["ldc_2024"], "sids": ref["sids"], "use_un_name": "N", "notes": "",
+            "ldc": ref["ldc_2024"], "sids": ref["sids"], "notes": "",
         }
         notes = []
         for decision in decisions:

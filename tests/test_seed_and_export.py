@@ -96,11 +96,20 @@ def test_export_parties_json_contract(runner):
     assert sum(row["cartagena_party"] for row in rows) == 173
 
 
-def test_export_parties_in_chinese_uses_cldr_names(runner):
+def test_party_names_are_the_un_short_names_in_un_languages(runner):
     rows = json.loads(runner.invoke(args=["export", "parties", "--language", "zh"]).output)
     names = {row["iso3"]: row["name"] for row in rows}
-    assert names["KEN"] == "肯尼亚" and names["CHN"] == "中国"
-    assert names["PSE"] == "巴勒斯坦国"  # the seed's decision: UN name, not CLDR's
+    assert names["KEN"] == "肯尼亚" and names["PSE"] == "巴勒斯坦国"
+    rows = json.loads(runner.invoke(args=["export", "parties"]).output)
+    names = {row["iso3"]: row["name"] for row in rows}
+    assert names["COD"] == "Democratic Republic of the Congo"  # CLDR says "Congo - Kinshasa"
+    assert names["KNA"] == "Saint Kitts and Nevis"
+
+
+def test_party_names_in_other_languages_come_from_cldr(ctx):
+    from tests.conftest import party
+
+    assert party("KEN").name("de") == "Kenia" and party("EUU").name("de") == "Europäische Union"
 
 
 def test_csv_export_neutralises_spreadsheet_formulas():

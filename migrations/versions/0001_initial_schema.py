@@ -73,7 +73,6 @@ def upgrade():
     sa.Column('name_zh', sa.String(length=120), nullable=False),
     sa.Column('name_ru', sa.String(length=120), nullable=False),
     sa.Column('name_ar', sa.String(length=120), nullable=False),
-    sa.Column('use_un_name', sa.Boolean(), nullable=False),
     sa.Column('un_regional_group', sa.String(length=16), nullable=True),
     sa.Column('cartagena_party', sa.Boolean(), nullable=False),
     sa.Column('supplementary_protocol_party', sa.Boolean(), nullable=False),

@@ -274,5 +274,6 @@ def overview(cycle_id):
     totals = {s: sum(1 for row in all_rows if row["status"] == s) for s in OVERVIEW_STATUSES}
     language = current_language()
     names = {p.iso3: p.name(language) for p in db.session.scalars(db.select(Party).where(Party.cartagena_party.is_(True)))}
+    rows.sort(key=lambda row: names[row["party"]])
     return render_template("assessments/overview.html", cycle=cycle, rows=rows, totals=totals, group=group, names=names,
                            status=status, REGIONAL_GROUP_NAMES=REGIONAL_GROUP_NAMES, today=today())

@@ -15,14 +15,13 @@ class Party(db.Model):
     iso3: Mapped[str] = mapped_column(String(3), unique=True)
     iso2: Mapped[str] = mapped_column(String(2), unique=True)
     m49: Mapped[str | None] = mapped_column(String(3))
-    # UN short names from the seed file, used where CLDR has no name or the seed asks for them.
+    # UN short names (UNTERM) in the six UN languages, from the seed file.
     name_en: Mapped[str] = mapped_column(String(120))
     name_fr: Mapped[str] = mapped_column(String(120))
     name_es: Mapped[str] = mapped_column(String(120))
     name_zh: Mapped[str] = mapped_column(String(120))
     name_ru: Mapped[str] = mapped_column(String(120))
     name_ar: Mapped[str] = mapped_column(String(120))
-    use_un_name: Mapped[bool] = mapped_column(default=False)
     un_regional_group: Mapped[str | None] = mapped_column(String(16), index=True)
     cartagena_party: Mapped[bool] = mapped_column(default=False, index=True)
     supplementary_protocol_party: Mapped[bool] = mapped_column(default=False)
@@ -30,11 +29,9 @@ class Party(db.Model):
     sids: Mapped[bool] = mapped_column(default=False)
 
     def name(self, language: str = "en") -> str:
-        if not self.use_un_name:
-            cldr = Locale.parse(language).territories.get(self.iso2)
-            if cldr:
-                return cldr
-        return getattr(self, f"name_{language}", None) or self.name_en
+        """The name in a UI language: the UN short name in the six UN languages, CLDR's otherwise."""
+        return (getattr(self, f"name_{language}", None)
+                or Locale.parse(language).territories.get(self.iso2) or self.name_en)
 
     @property
     def audit_label(self) -> str:

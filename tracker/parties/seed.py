@@ -5,7 +5,7 @@ from tracker.parties.models import Party
 from tracker.seeding import upsert
 
 PARTIES_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "parties.csv"
-FLAGS = ("cartagena_party", "supplementary_protocol_party", "ldc", "sids", "use_un_name")
+FLAGS = ("cartagena_party", "supplementary_protocol_party", "ldc", "sids")
 NAMES = ("name_en", "name_fr", "name_es", "name_zh", "name_ru", "name_ar")
 
 
