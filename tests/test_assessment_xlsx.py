@@ -13,7 +13,7 @@ from tracker.accounts.models import PARTY_EDITOR, PARTY_FOCAL_POINT, SECRETARIAT
 from tracker.assessments.content import AnswerInput, NeedInput, assessment_content
 from tracker.assessments.models import AssessmentCycle, DeclaredQuestion, PendingUpload
 from tracker.assessments.services import save_assessment, start_assessment
-from tracker.assessments.xlsx import MAX_ROWS, MAX_SHEETS, MAX_UPLOAD_BYTES, parse_upload
+from tracker.assessments.xlsx_upload import MAX_ROWS, MAX_SHEETS, MAX_UPLOAD_BYTES, parse_upload
 from tracker.audit.models import AuditEntry
 from tracker.clock import today, utcnow
 from tracker.extensions import db

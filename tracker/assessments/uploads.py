@@ -21,10 +21,10 @@ from tracker.assessments.content import AnswerInput, assessment_content, diff_co
 from tracker.assessments.models import ANSWER_CHOICES, Assessment, PendingUpload
 from tracker.assessments.permissions import can_edit_assessment, can_view_assessment
 from tracker.assessments.services import questions_for, save_assessment
-from tracker.assessments.xlsx import (
-    ABOUT_PARTY_CODE_ROW, ABOUT_SHEET, FIELD_NAMES, MAX_UPLOAD_BYTES, NEEDS_SHEET, QUESTIONS_SHEET, XLSX_MIMETYPE,
-    ParsedUpload, RowError, build_template, parse_upload,
+from tracker.assessments.xlsx_template import (
+    ABOUT_PARTY_CODE_ROW, ABOUT_SHEET, FIELD_NAMES, NEEDS_SHEET, QUESTIONS_SHEET, XLSX_MIMETYPE, build_template,
 )
+from tracker.assessments.xlsx_upload import MAX_UPLOAD_BYTES, ParsedUpload, RowError, parse_upload
 from tracker.clock import utcnow
 from tracker.core.flow import apply_change
 from tracker.extensions import db
