@@ -2,8 +2,9 @@
 
     python -m benchmarks.pages [--runs 50]
 
-Uses a scratch SQLite database (or BENCH_DATABASE_URL), seeded with the framework, the Parties and
-the demo accounts. Prints median and 95th percentile per page, in milliseconds.
+Uses a scratch SQLite database (or BENCH_DATABASE_URL, which it empties), seeded with the framework,
+the Parties and the demo data (2 cycles, ~240 assessments with ~9k needs, ~400 activities). Prints
+median and 95th percentile per page, in milliseconds, and the queries each page makes.
 """
 import argparse
 import os
@@ -16,13 +17,22 @@ from sqlalchemy import event
 
 from tracker import create_app
 from tracker.accounts.demo import demo_password, load_demo_accounts
+from tracker.assessments.demo import load_demo_assessments
+from tracker.assessments.models import Assessment, AssessmentCycle
+from tracker.assessments.seed import load_declared_questions
 from tracker.extensions import db
 from tracker.framework.seed import load_framework
+from tracker.parties.models import Party
 from tracker.parties.seed import load_parties
+from tracker.accounts.models import User
+from tracker.assessments.services import start_assessment
 
 PAGES = ["/", "/framework", "/framework/A.8", "/framework/key-areas/A.8(3)", "/parties",
          "/parties?status=all", "/parties/KEN", "/login", "/register/party"]
-SECRETARIAT_PAGES = ["/admin/users", "/admin/organisations", "/admin/audit", "/admin/outbox"]
+SECRETARIAT_PAGES = ["/admin/users", "/admin/organisations", "/admin/audit", "/admin/outbox", "/cycles",
+                     "/cycles/{cycle}", "/cycles/{cycle}?group=african", "/assessments/{submitted}",
+                     "/assessments/{submitted}/versions", "/activities"]
+PARTY_PAGES = ["/", "/assessments", "/assessments/{draft}", "/activities"]
 
 
 def main() -> None:
@@ -36,19 +46,34 @@ def main() -> None:
         upgrade()
         load_framework()
         load_parties()
+        load_declared_questions()
         load_demo_accounts()
+        load_demo_assessments()
+        db.session.commit()
+        cycle = db.session.scalar(db.select(AssessmentCycle).where(AssessmentCycle.baseline.is_(False)))
+        ids = {
+            "cycle": cycle.id,
+            "submitted": db.session.scalar(db.select(Assessment.id).where(Assessment.cycle_id == cycle.id,
+                                                                          Assessment.status == "submitted")),
+        }
+        # The Kenyan editor's own draft in the open cycle.
+        kenya = db.session.scalar(db.select(Party).where(Party.iso3 == "KEN"))
+        ids["draft"] = start_assessment(kenya, cycle, actor=db.session.scalar(
+            db.select(User).where(User.email == "editor.ken@example.org"))).id
         db.session.commit()
         event.listen(db.engine, "before_cursor_execute", lambda *args: queries.append(1))
 
-    client = app.test_client()
     print(f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}   ({runs} runs each, {url.split(':')[0]})")
-    measure(client, PAGES, runs, queries)
-    client.post("/login", data={"email": "secretariat@example.org", "password": demo_password()})
-    measure(client, SECRETARIAT_PAGES, runs, queries)
+    measure(app.test_client(), PAGES, runs, queries, ids)
+    for email, pages in (("secretariat@example.org", SECRETARIAT_PAGES), ("editor.ken@example.org", PARTY_PAGES)):
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": demo_password()})
+        print(f"-- as {email}")
+        measure(client, pages, runs, queries, ids)
 
 
-def measure(client, pages, runs, queries) -> None:
-    for page in pages:
+def measure(client, pages, runs, queries, ids) -> None:
+    for page in (page.format(**ids) for page in pages):
         client.get(page)  # warm up
         timings = []
         for _ in range(runs):

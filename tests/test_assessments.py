@@ -399,3 +399,23 @@ def test_supplementary_protocol_question_is_only_for_its_parties(client, kenya):
     login(client, kenya["editor"])
     html = client.get(f"/assessments/{kenya['assessment'].id}").get_data(as_text=True)
     assert "Supplementary Protocol" not in html.split("Questions for the indicators")[1]
+
+
+def test_needs_download_for_the_party_and_the_secretariat(client, kenya):
+    save(kenya["assessment"], kenya["editor"], needs={"A.8(3)": NeedInput(level="high", audiences=["cna_staff", "public"])})
+    other = make_user(PARTY_EDITOR, party_iso3="UGA")
+    services.save_assessment(services.start_assessment(party("UGA"), kenya["cycle"], actor=other),
+                             needs={"A.5(1)": NeedInput(level="low")}, answers={}, lock_version=1, actor=other)
+    db.session.commit()
+    login(client, kenya["editor"])
+    rows = client.get(f"/assessments/{kenya['assessment'].id}/needs?format=json").json
+    assert [(row["party"], row["key_area"], row["audiences"]) for row in rows] == [("KEN", "A.8(3)", ["cna_staff", "public"])]
+    csv_text = client.get(f"/assessments/{kenya['assessment'].id}/needs?format=csv").get_data().decode("utf-8-sig")
+    assert "cna_staff; public" in csv_text
+    assert client.get(f"/cycles/{kenya['cycle'].id}?table=needs&format=json").status_code == 403
+
+    secretariat = client.application.test_client()
+    login(secretariat, make_user(SECRETARIAT, party_iso3=None))
+    rows = secretariat.get(f"/cycles/{kenya['cycle'].id}?table=needs&format=json").json
+    assert {row["party"] for row in rows} == {"KEN", "UGA"}
+    assert secretariat.get(f"/cycles/{kenya['cycle'].id}?table=needs&format=pdf").status_code == 404

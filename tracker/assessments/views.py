@@ -7,7 +7,7 @@ from tracker.accounts.forms import ActionForm
 from tracker.accounts.permissions import acts_for_party
 from tracker.assessments import permissions, services
 from tracker.assessments.content import assessment_content, diff_content, need_from_content
-from tracker.assessments.exports import OVERVIEW_COLUMNS, overview_rows
+from tracker.assessments.exports import NEED_COLUMNS, OVERVIEW_COLUMNS, need_rows, overview_rows
 from tracker.assessments.forms import AssessmentForm, CycleForm, VisibilityForm, read_answers, read_needs
 from tracker.assessments.models import (
     ANSWER_CHOICES, VISIBILITIES, Assessment, AssessmentCycle, Need,
@@ -25,9 +25,14 @@ from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, 
 
 bp = Blueprint("assessments", __name__)
 
-VOCABULARIES = {"NEED_LEVELS": NEED_LEVELS, "PRIORITIES": PRIORITIES, "AUDIENCES": AUDIENCES,
-                "SUPPORT_TYPES": SUPPORT_TYPES, "MODALITIES": MODALITIES, "LANGUAGES": LANGUAGES,
-                "ANSWER_CHOICES": ANSWER_CHOICES, "VISIBILITIES": VISIBILITIES}
+_VOCABULARIES = {"NEED_LEVELS": NEED_LEVELS, "PRIORITIES": PRIORITIES, "AUDIENCES": AUDIENCES,
+                 "SUPPORT_TYPES": SUPPORT_TYPES, "MODALITIES": MODALITIES, "LANGUAGES": LANGUAGES,
+                 "ANSWER_CHOICES": ANSWER_CHOICES, "VISIBILITIES": VISIBILITIES}
+
+
+def vocabularies() -> dict[str, dict]:
+    """The lists' labels translated once per page, not once per use: the form repeats them 41 times."""
+    return {name: {code: str(label) for code, label in vocabulary.items()} for name, vocabulary in _VOCABULARIES.items()}
 
 
 def _cycle_or_404(cycle_id: int) -> AssessmentCycle:
@@ -132,7 +137,7 @@ def assessment(assessment_id):
         needs=needs, answers=answers, errors=errors, error_areas=error_areas, error_goals=error_goals, form=form, editable=editable, considered=considered,
         open_goal=request.values.get("goal"), visibility_form=VisibilityForm(data={"visibility": assessment.visibility}),
         previous=services.previous_assessment(assessment), today=today(), permissions=permissions,
-        **VOCABULARIES,
+        **vocabularies(),
     )
 
 
@@ -182,6 +187,16 @@ def visibility(assessment_id):
     return redirect(url_for("assessments.assessment", assessment_id=assessment.id))
 
 
+@bp.get("/assessments/<int:assessment_id>/needs")
+@login_required
+def assessment_needs(assessment_id):
+    """The Party's needs in this cycle as a table (CSV, XLSX or JSON)."""
+    assessment = _assessment_or_404(assessment_id)
+    rows = need_rows(assessment.cycle.name, party_id=assessment.party_id)
+    return send_table(rows, NEED_COLUMNS, request.args.get("format", "csv"),
+                      f"needs-{assessment.party.iso3}-{assessment.cycle.name}")
+
+
 # --- versions ----------------------------------------------------------------------------------
 
 @bp.get("/assessments/<int:assessment_id>/versions")
@@ -206,7 +221,7 @@ def compare(assessment_id):
     areas = {area.code: area for goal in goals for area in goal.key_areas}
     return render_template("assessments/compare.html", assessment=assessment, old=old, new=new,
                            changes=diff_content(contents[old], contents[new]), areas=areas,
-                           questions={q.code: q for q in questions}, **VOCABULARIES)
+                           questions={q.code: q for q in questions}, **vocabularies())
 
 
 # --- the Secretariat's cycles ------------------------------------------------------------------
@@ -267,6 +282,8 @@ def overview(cycle_id):
     cycle = _cycle_or_404(cycle_id)
     group = request.args.get("group") if request.args.get("group") in REGIONAL_GROUP_NAMES else None
     status = request.args.get("status") if request.args.get("status") in OVERVIEW_STATUSES else None
+    if request.args.get("table") == "needs":
+        return send_table(need_rows(cycle.name), NEED_COLUMNS, request.args.get("format", "csv"), f"needs-{cycle.name}")
     all_rows = overview_rows(cycle, group=group)
     rows = [row for row in all_rows if status is None or row["status"] == status]
     if request.args.get("format"):
