@@ -70,6 +70,7 @@ def app(database_url_for_tests):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url_for_tests,
         "SERVER_NAME": "tracker.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production keeps scrypt
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

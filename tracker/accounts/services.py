@@ -1,4 +1,5 @@
 """Registration, login, password reset and account administration."""
+import functools
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -27,7 +28,9 @@ class LoginRefused(InvalidInput):
     pass
 
 
-_UNKNOWN_USER_HASH = generate_password_hash("no account has this password")
+@functools.cache
+def _unknown_user_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -111,7 +114,8 @@ def authenticate(email: str, password: str, address: str) -> User:
                              minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_UNKNOWN_USER_HASH, password)  # same work, so timing does not reveal accounts
+        # The same work as for a real account, so the answer time does not reveal which accounts exist.
+        check_password_hash(_unknown_user_hash(config["PASSWORD_HASH_METHOD"]), password)
     if user is None or not user.check_password(password):
         window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
         db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - window))
