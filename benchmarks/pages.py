@@ -13,13 +13,14 @@ import tempfile
 import time
 
 from flask_migrate import upgrade
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
 
 from tracker import create_app
 from tracker.accounts.demo import demo_password, load_demo_accounts
 from tracker.assessments.demo import load_demo_assessments
 from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.assessments.seed import load_declared_questions
+from tracker.config import database_url
 from tracker.extensions import db
 from tracker.framework.seed import load_framework
 from tracker.parties.models import Party
@@ -40,6 +41,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     runs = parser.parse_args().runs
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+    if url.startswith("postgres"):
+        engine = create_engine(database_url(url))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
     queries = []
     with app.app_context():
