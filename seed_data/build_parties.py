@@ -20,7 +20,21 @@ GROUPS = {
 }
 COLUMNS = ["iso3", "iso2", "m49", "name_en", "name_fr", "name_es", "name_zh", "name_ru", "name_ar",
            "un_regional_group", "cartagena_party", "supplementary_protocol_party", "ldc", "sids",
-           "notes"]
+           "economy", "notes"]
+
+# Country classification of the UN World Economic Situation and Prospects (WESP 2024, statistical annex,
+# table A): developed economies and economies in transition; every other State is a developing economy.
+# Offers use it for eligibility ("developing countries and economies in transition").
+DEVELOPED = {
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL", "ITA",
+    "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",  # EU members
+    "ISL", "NOR", "CHE", "GBR", "LIE", "AND", "MCO", "SMR",  # other Europe
+    "AUS", "CAN", "JPN", "NZL", "USA", "EUU",
+}
+TRANSITION = {
+    "ALB", "BIH", "MNE", "MKD", "SRB",  # South-Eastern Europe
+    "ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "MDA", "RUS", "TJK", "TKM", "UKR", "UZB",  # CIS and Georgia
+}
 
 
 def build(source: Path) -> list[dict]:
@@ -36,7 +50,9 @@ def build(source: Path) -> list[dict]:
             "un_regional_group": GROUPS.get(ref["un_regional_group"], ""),
             "cartagena_party": ref["cartagena_party"],
             "supplementary_protocol_party": ref["nkl_supplementary_party"],
-            "ldc": ref["ldc_2024"], "sids": ref["sids"], "notes": "",
+            "ldc": ref["ldc_2024"], "sids": ref["sids"],
+            "economy": "developed" if iso3 in DEVELOPED else "transition" if iso3 in TRANSITION else "developing",
+            "notes": "",
         }
         notes = []
         for decision in decisions:

@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.core.views import register_core
     from tracker.framework.views import bp as framework_bp
     from tracker.mail.views import bp as mail_bp
+    from tracker.offers.views import bp as offers_bp
     from tracker.organisations.views import bp as organisations_bp
     from tracker.parties.views import bp as parties_bp
     from tracker.security import init_security
@@ -38,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app)
     register_core(app)
     for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
-                      assessments_bp, assessment_uploads_bp, activities_bp):
+                      assessments_bp, assessment_uploads_bp, activities_bp, offers_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

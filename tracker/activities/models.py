@@ -53,6 +53,8 @@ class Activity(db.Model):
     funding_currency: Mapped[str] = mapped_column(String(3), default="")
     funding_source: Mapped[str] = mapped_column(String(300), default="")
     results: Mapped[str] = mapped_column(Text, default="")
+    # The offer it came from, when an organisation delivered it under one of its offers.
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -65,6 +67,7 @@ class Activity(db.Model):
     activity_examples: Mapped[list[ActivityExample]] = relationship(
         secondary=activity_activity_example, order_by=ActivityExample.position)
     beneficiaries: Mapped[list[Party]] = relationship(secondary=activity_beneficiary)
+    offer: Mapped["Offer | None"] = relationship()  # noqa: F821 (tracker.offers.models)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

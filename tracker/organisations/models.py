@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -27,6 +27,8 @@ class Organisation(db.Model):
     type: Mapped[str] = mapped_column(String(32))
     country_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
     website: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
     vetted: Mapped[bool] = mapped_column(default=False)
     vetted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -27,6 +27,8 @@ class Party(db.Model):
     supplementary_protocol_party: Mapped[bool] = mapped_column(default=False)
     ldc: Mapped[bool] = mapped_column(default=False)
     sids: Mapped[bool] = mapped_column(default=False)
+    # UN WESP classification: "developed", "transition" (economy in transition) or "developing".
+    economy: Mapped[str] = mapped_column(String(12), default="developing")
 
     def name(self, language: str = "en") -> str:
         """The name in a UI language: the UN short name in the six UN languages, CLDR's otherwise."""

@@ -13,7 +13,7 @@ def load_parties(path: Path = PARTIES_FILE) -> tuple[int, int]:
     with open(path, encoding="utf-8", newline="") as source:
         records = [
             {"iso3": row["iso3"], "iso2": row["iso2"], "m49": row["m49"] or None,
-             "un_regional_group": row["un_regional_group"] or None,
+             "un_regional_group": row["un_regional_group"] or None, "economy": row["economy"],
              **{name: row[name] for name in NAMES},
              **{flag: row[flag] == "Y" for flag in FLAGS}}
             for row in csv.DictReader(source)
