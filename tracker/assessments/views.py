@@ -97,48 +97,53 @@ def _framework(party):
 def assessment(assessment_id):
     assessment = _assessment_or_404(assessment_id)
     goals, questions = _framework(assessment.party)
-    key_areas = [area for goal in goals for area in goal.key_areas]
     editable = permissions.can_edit_assessment(current_user, assessment)
     form = AssessmentForm(data={"lock_version": assessment.lock_version})
     content = assessment_content(assessment)
     needs = {code: need_from_content(values) for code, values in content["needs"].items()}
-    answers = content["answers"]
-    errors = {}
+    answers, errors = content["answers"], {}
     if request.method == "POST":
         if not editable:
             abort(403)
         if form.validate_on_submit():
-            needs, errors = read_needs(request.form, key_areas)
-            posted_answers, answer_errors = read_answers(request.form, questions)
-            errors.update(answer_errors)
-            answers = {code: answer.as_content() for code, answer in posted_answers.items()}
-            if errors:
-                flash(_("Some answers need correcting. Nothing was saved."), "error")
-            else:
-                try:
-                    changed = services.save_assessment(assessment, needs=needs, answers=posted_answers,
-                                                       lock_version=int(form.lock_version.data), actor=current_user)
-                except (InvalidInput, StaleEdit) as refused:
-                    db.session.rollback()
-                    errors = refused.field_errors
-                    flash(refused.message, "error")
-                else:
-                    db.session.commit()
-                    flash(_("Saved.") if changed else _("Nothing had changed."), "success")
-                    return redirect(url_for("assessments.assessment", assessment_id=assessment.id,
-                                            goal=request.form.get("goal") or None))
+            saved, needs, answers, errors = _save_posted(assessment, form, goals, questions)
+            if saved:
+                return redirect(url_for("assessments.assessment", assessment_id=assessment.id,
+                                        goal=request.form.get("goal") or None))
+    goal_of_area = {area.code: goal.code for goal in goals for area in goal.key_areas}
     error_areas = {key.rsplit(".", 1)[0] for key in errors}
-    key_area_codes = {area.code: goal.code for goal in goals for area in goal.key_areas}
-    error_goals = {key_area_codes.get(code, "questions") for code in error_areas}
-    considered = {goal.code: sum(1 for area in goal.key_areas if area.code in needs and needs[area.code].level)
-                  for goal in goals}
     return render_template(
-        "assessments/assessment.html", assessment=assessment, goals=goals, questions=questions,
-        needs=needs, answers=answers, errors=errors, error_areas=error_areas, error_goals=error_goals, form=form, editable=editable, considered=considered,
-        open_goal=request.values.get("goal"), visibility_form=VisibilityForm(data={"visibility": assessment.visibility}),
+        "assessments/assessment.html", assessment=assessment, goals=goals, questions=questions, form=form,
+        needs=needs, answers=answers, errors=errors, editable=editable, open_goal=request.values.get("goal"),
+        error_areas=error_areas, error_goals={goal_of_area.get(code, "questions") for code in error_areas},
+        considered={goal.code: sum(1 for area in goal.key_areas if area.code in needs and needs[area.code].level)
+                    for goal in goals},
+        visibility_form=VisibilityForm(data={"visibility": assessment.visibility}),
         previous=services.previous_assessment(assessment), today=today(), permissions=permissions,
         **vocabularies(),
     )
+
+
+def _save_posted(assessment, form, goals, questions):
+    """Read and save the posted form. Returns whether it was saved, and what to show again if not:
+    the posted needs and answers, and the errors by field."""
+    needs, errors = read_needs(request.form, [area for goal in goals for area in goal.key_areas])
+    answers, answer_errors = read_answers(request.form, questions)
+    errors.update(answer_errors)
+    shown_answers = {code: answer.as_content() for code, answer in answers.items()}
+    if errors:
+        flash(_("Some answers need correcting. Nothing was saved."), "error")
+        return False, needs, shown_answers, errors
+    try:
+        changed = services.save_assessment(assessment, needs=needs, answers=answers,
+                                           lock_version=int(form.lock_version.data), actor=current_user)
+    except (InvalidInput, StaleEdit) as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return False, needs, shown_answers, refused.field_errors
+    db.session.commit()
+    flash(_("Saved.") if changed else _("Nothing had changed."), "success")
+    return True, needs, shown_answers, {}
 
 
 def _assessment_action(assessment_id, permission, change, message):
