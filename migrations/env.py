@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from tracker.offers.search import include_name  # the search index is not a model: autogenerate leaves it alone
+
 config = context.config
 # Keep the application's loggers: alembic's config would otherwise disable them.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -32,7 +34,8 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
+                          **conf_args)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -44,7 +44,8 @@ def drop_everything(url: str) -> None:
             connection.execute(text("CREATE SCHEMA public"))
         else:
             for table in inspect(connection).get_table_names():
-                connection.execute(text(f'DROP TABLE "{table}"'))
+                # IF EXISTS: dropping the FTS5 table takes its shadow tables with it.
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
     engine.dispose()
 
 

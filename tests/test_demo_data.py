@@ -193,7 +193,7 @@ def test_needs_answers_and_visibility_use_the_controlled_lists(demo):
 
 
 def test_demo_party_activities_have_participants_key_areas_and_are_marked_demo(demo):
-    activities = db.session.scalars(db.select(Activity)).all()
+    activities = db.session.scalars(db.select(Activity).where(Activity.party_id.is_not(None))).all()
     assert 350 <= len(activities) <= 450
     assert f"demo party activities: {len(activities)}" in demo.output
     for activity in activities:
@@ -228,7 +228,8 @@ def test_parties_record_activities_mostly_where_their_needs_are_high(demo):
 
 
 def test_one_audit_entry_per_demo_cycle(demo):
-    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "demo.load")).all()
+    entries = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.action == "demo.load", AuditEntry.object_type == "AssessmentCycle")).all()
     assert sorted(entry.object_label for entry in entries) == [BASELINE_NAME, CURRENT_NAME]
     assert all(entry.object_type == "AssessmentCycle" and entry.after["submitted"] > 0 for entry in entries)
     assert db.session.scalar(db.select(db.func.count(AuditEntry.id)).where(

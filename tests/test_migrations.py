@@ -10,6 +10,7 @@ from tests.conftest import drop_everything
 from tracker import create_app
 from tracker.config import database_url
 from tracker.extensions import db
+from tracker.offers.search import include_name
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def test_migrations_go_up_and_down_and_match_the_models(scratch_url):
         tables = set(inspect(db.engine).get_table_names())
         assert {"goal", "key_area", "party", "user_account", "organisation", "audit_entry"} <= tables
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection, opts={"include_name": include_name})
+            differences = compare_metadata(context, db.metadata)
         assert differences == []
 
         downgrade(revision="base")

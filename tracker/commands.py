@@ -30,9 +30,10 @@ def seed_command(demo: bool) -> None:
     accounts = []
     if demo:
         from tracker.assessments.demo import load_demo_assessments
+        from tracker.organisations.demo import load_demo_providers
 
         accounts = load_demo_accounts()
-        for line in load_demo_assessments():
+        for line in load_demo_assessments() + load_demo_providers():
             click.echo(line)
     db.session.commit()
     if accounts:
@@ -69,8 +70,11 @@ def export_parties(fmt: str, language: str) -> None:
 def register_commands(app: Flask) -> None:
     from tracker.activities.exports import export_activities
     from tracker.assessments.exports import export_assessments, export_needs
+    from tracker.offers.commands import offers_cli
+    from tracker.offers.exports import export_offers
 
-    for command in (export_needs, export_assessments, export_activities):
+    for command in (export_needs, export_assessments, export_activities, export_offers):
         export_group.add_command(command)
+    app.cli.add_command(offers_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(export_group)

@@ -16,7 +16,10 @@ from tracker.activities.services import (
 from tracker.extensions import db
 from tracker.forms import select_choices
 from tracker.framework.models import Goal
-from tracker.i18n import localized
+from tracker.i18n import current_language, localized
+from tracker.offers.models import Offer
+from tracker.parties.models import REGIONAL_GROUPS, Party
+from tracker.parties.views import REGIONAL_GROUP_NAMES
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 PARTY_ROLE_LABELS = {
@@ -89,7 +92,7 @@ class ActivityForm(FlaskForm):
         return ActivityInput(
             title=self.title.data or "",
             description=self.description.data or "",
-            party_role=self.party_role.data or None,
+            party_role=(self.party_role.data or None) if self.party_role else None,
             status=self.status.data,
             start_date=self.start_date.data,
             end_date=self.end_date.data,
@@ -123,6 +126,52 @@ class ActivityForm(FlaskForm):
                 target.errors = [*target.errors, message]
 
 
+def _optional_id(value):
+    """A select's value as an id: "" is none; anything not a number is refused by the field."""
+    return None if value in ("", None) else int(value)
+
+
+class OrganisationActivityForm(ActivityForm):
+    """An organisation's record: no Party role, but the Parties that benefited and the offer it came from."""
+
+    party_role = None
+    beneficiaries = SelectMultipleField(_l("Beneficiary Parties"), validate_choice=False, validators=[Optional()])
+    # The service checks that the offer is the organisation's own, whatever the form was sent.
+    offer = SelectField(_l("Offer"), coerce=_optional_id, validate_choice=False, validators=[Optional()])
+
+    def set_recipient_choices(self, organisation) -> None:
+        """The Parties to the Protocol grouped by UN regional group (the EU last, in none), and the offers of
+        the recording organisation, drafts included: a planned activity may follow an offer not yet published."""
+        language = current_language()
+        parties = db.session.scalars(db.select(Party).where(Party.cartagena_party.is_(True))).all()
+        group_order = {group: index for index, group in enumerate(REGIONAL_GROUPS)}
+        parties.sort(key=lambda p: (group_order.get(p.un_regional_group, len(group_order)), p.name(language)))
+        self.beneficiaries.choices = [
+            SelectChoice(p.iso3, p.name(language),
+                         optgroup=str(REGIONAL_GROUP_NAMES[p.un_regional_group]) if p.un_regional_group else None)
+            for p in parties]
+        offers = db.session.scalars(db.select(Offer).where(Offer.organisation_id == organisation.id)
+                                    .order_by(Offer.title, Offer.id)).all()
+        self.offer.choices = [SelectChoice("", _l("No offer"))] + [
+            SelectChoice(offer.id, f"{offer.title} ({offer.status_label})") for offer in offers]
+
+    def to_input(self) -> ActivityInput:
+        data = super().to_input()
+        data.beneficiaries = list(self.beneficiaries.data or [])
+        data.offer_id = self.offer.data
+        return data
+
+
+def activity_form(organisation=None, data: dict | None = None) -> ActivityForm:
+    """The form of a record of `organisation` (None: of a Party) with its choices set; `data` are the stored
+    values an edit form starts from."""
+    form = (ActivityForm if organisation is None else OrganisationActivityForm)(data=data)
+    form.set_framework_choices()
+    if organisation is not None:
+        form.set_recipient_choices(organisation)
+    return form
+
+
 def activity_form_data(activity) -> dict:
     """The stored activity as form data, for the edit page."""
     return {
@@ -137,6 +186,8 @@ def activity_form_data(activity) -> dict:
         "outputs": [dict(output) for output in activity.outputs or []],
         "funding_amount": activity.funding_amount, "funding_currency": activity.funding_currency,
         "funding_source": activity.funding_source, "results": activity.results,
+        "beneficiaries": [beneficiary.iso3 for beneficiary in activity.beneficiaries],
+        "offer": activity.offer_id,
         "lock_version": activity.lock_version,
     }
 

@@ -1,5 +1,6 @@
 """Capacity-building activities that happened or are planned."""
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from decimal import Decimal
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
@@ -10,6 +11,9 @@ from tracker.extensions import db
 from tracker.framework.models import ActivityExample, KeyArea
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
+
+if TYPE_CHECKING:
+    from tracker.offers.models import Offer
 
 activity_key_area = Table(
     "activity_key_area", db.metadata,
@@ -67,7 +71,7 @@ class Activity(db.Model):
     activity_examples: Mapped[list[ActivityExample]] = relationship(
         secondary=activity_activity_example, order_by=ActivityExample.position)
     beneficiaries: Mapped[list[Party]] = relationship(secondary=activity_beneficiary)
-    offer: Mapped["Offer | None"] = relationship()  # noqa: F821 (tracker.offers.models)
+    offer: Mapped["Offer | None"] = relationship()
 
     __mapper_args__ = {"version_id_col": lock_version}
 

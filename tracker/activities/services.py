@@ -1,4 +1,5 @@
-"""A Party's record of the CB activities it organised or took part in: find, create, update, delete."""
+"""The CB activities a Party organised or took part in, and those an organisation delivered: find, create,
+update, delete."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,8 @@ from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
 from tracker.framework.models import ActivityExample, KeyArea
+from tracker.offers.models import Offer
+from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
@@ -29,6 +32,7 @@ MAX_PARTICIPANTS = 10_000_000
 MAX_AMOUNT = Decimal("1e12")  # the column holds 12 digits before the decimal point
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CENT = Decimal("0.01")
+MAX_ID = 2**31 - 1  # an integer column's largest value; a larger "id" from a form matches nothing
 
 PARTICIPANT_FIELDS = ("participants_women", "participants_men", "participants_other")
 
@@ -57,6 +61,9 @@ class ActivityInput:
     funding_currency: str = ""
     funding_source: str = ""
     results: str = ""
+    # Organisation records only: the Parties that benefited (ISO3 codes) and the organisation's offer it came from.
+    beneficiaries: list[str] = field(default_factory=list)
+    offer_id: int | None = None
 
 
 def _require(allowed: bool) -> None:
@@ -66,10 +73,14 @@ def _require(allowed: bool) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
+RECORDED_BY = ("parties", "organisations")
+
+
 @dataclass
 class ActivityFilters:
-    party: Party | None = None           # only this Party's records
-    party_records_only: bool = False     # leave out records made by organisations
+    party: Party | None = None                # only this Party's records
+    organisation: Organisation | None = None  # only this organisation's records
+    recorded_by: str | None = None            # "parties" or "organisations": only their records
     status: str | None = None
     year: int | None = None              # took place, at least in part, in this year
     started_from: date | None = None
@@ -81,19 +92,29 @@ def _scope(filters: ActivityFilters) -> list:
     conditions = []
     if filters.party is not None:
         conditions.append(Activity.party_id == filters.party.id)
-    if filters.party_records_only:
+    if filters.organisation is not None:
+        conditions.append(Activity.organisation_id == filters.organisation.id)
+    if filters.recorded_by == "parties":
         conditions.append(Activity.party_id.is_not(None))
+    elif filters.recorded_by == "organisations":
+        conditions.append(Activity.organisation_id.is_not(None))
     return conditions
+
+
+# What a list, an export or the IATI file shows of each activity, loaded in a fixed number of queries.
+ACTIVITY_LOAD_OPTIONS = (
+    db.joinedload(Activity.party),
+    db.joinedload(Activity.organisation),
+    db.selectinload(Activity.key_areas),
+    db.selectinload(Activity.activity_examples),
+    db.selectinload(Activity.beneficiaries),
+)
 
 
 def activities_query(filters: ActivityFilters):
     """The matching activities, latest first, with what a list or an export shows loaded in a fixed number
     of queries whatever the number of rows."""
-    query = db.select(Activity).where(*_scope(filters)).options(
-        db.joinedload(Activity.party),
-        db.selectinload(Activity.key_areas),
-        db.selectinload(Activity.activity_examples),
-    )
+    query = db.select(Activity).where(*_scope(filters)).options(*ACTIVITY_LOAD_OPTIONS)
     if filters.status:
         query = query.where(Activity.status == filters.status)
     if filters.year:
@@ -124,6 +145,7 @@ def activity_snapshot(activity: Activity) -> dict:
     """The activity as JSON-ready values, for the audit log."""
     return {
         "party": activity.party.iso3 if activity.party else None,
+        "organisation_id": activity.organisation_id,
         "party_role": activity.party_role,
         "title": activity.title,
         "description": activity.description,
@@ -141,6 +163,8 @@ def activity_snapshot(activity: Activity) -> dict:
         "funding_currency": activity.funding_currency,
         "funding_source": activity.funding_source,
         "results": activity.results,
+        "beneficiaries": sorted(beneficiary.iso3 for beneficiary in activity.beneficiaries),
+        "offer_id": activity.offer.id if activity.offer else None,
     }
 
 
@@ -190,9 +214,32 @@ def _check_funding(data: ActivityInput, errors: dict) -> tuple[Decimal | None, s
     return amount, currency
 
 
-def _checked(data: ActivityInput, *, party_record: bool) -> dict:
+def _check_beneficiaries(codes: list[str], errors: dict) -> list[Party]:
+    """Parties to the Protocol, by ISO3 code, in the order of their codes."""
+    if not codes:
+        return []
+    found = {beneficiary.iso3: beneficiary for beneficiary in db.session.scalars(
+        db.select(Party).where(Party.iso3.in_(set(codes)), Party.cartagena_party.is_(True)))}
+    if len(found) != len(set(codes)):
+        errors["beneficiaries"] = _("Choose beneficiary Parties from the list of Parties to the Protocol.")
+    return [found[code] for code in sorted(found)]
+
+
+def _check_offer(offer_id: int | None, organisation: Organisation, errors: dict) -> Offer | None:
+    """One of the recording organisation's own offers, in any status (a planned activity may follow a draft)."""
+    if offer_id is None:
+        return None
+    offer = db.session.get(Offer, offer_id) if 0 < offer_id <= MAX_ID else None
+    if offer is None or offer.organisation_id != organisation.id:
+        errors["offer"] = _("Choose one of the offers of %(organisation)s.", organisation=organisation.name)
+        return None
+    return offer
+
+
+def _checked(data: ActivityInput, *, organisation: Organisation | None) -> dict:
     """The values to store, or InvalidInput with a message per field. All rules are checked here, whatever
-    the form checked before."""
+    the form checked before. `organisation` is the recording organisation; None for a Party's record."""
+    party_record = organisation is None
     errors = {}
     title = (data.title or "").strip()
     if not title:
@@ -232,6 +279,16 @@ def _checked(data: ActivityInput, *, party_record: bool) -> dict:
             errors[name] = _("Give a whole number between 0 and %(max)d.", max=MAX_PARTICIPANTS)
     outputs = _check_outputs(data.outputs, errors)
     amount, currency = _check_funding(data, errors)
+    if party_record:
+        # A Party's own record says how the Party took part; beneficiaries and offers are the providers' side.
+        if data.beneficiaries:
+            errors["beneficiaries"] = _("Only organisations record beneficiary Parties.")
+        if data.offer_id is not None:
+            errors["offer"] = _("Only organisations link an activity to their offers.")
+        recipients = {}
+    else:
+        recipients = {"beneficiaries": _check_beneficiaries(data.beneficiaries, errors),
+                      "offer": _check_offer(data.offer_id, organisation, errors)}
     for name, limit in (("description", MAX_TEXT), ("results", MAX_TEXT), ("funding_source", MAX_SOURCE)):
         if len(getattr(data, name) or "") > limit:
             errors[name] = _("This text is longer than %(n)d characters.", n=limit)
@@ -257,6 +314,7 @@ def _checked(data: ActivityInput, *, party_record: bool) -> dict:
         "funding_currency": currency,
         "funding_source": (data.funding_source or "").strip(),
         "results": (data.results or "").strip(),
+        **recipients,
     }
 
 
@@ -280,9 +338,18 @@ def _flush() -> None:
 def create_activity(party: Party, data: ActivityInput, *, actor) -> Activity:
     """Record an activity that the Party organised or took part in."""
     _require(permissions.can_record_activity_for_party(actor, party))
-    values = _checked(data, party_record=True)
+    return _create({"party": party}, _checked(data, organisation=None), actor)
+
+
+def create_organisation_activity(organisation: Organisation, data: ActivityInput, *, actor) -> Activity:
+    """Record an activity that the organisation delivered or plans to deliver."""
+    _require(permissions.can_record_activity_for_organisation(actor, organisation))
+    return _create({"organisation": organisation}, _checked(data, organisation=organisation), actor)
+
+
+def _create(recorder: dict, values: dict, actor) -> Activity:
     now = utcnow()
-    activity = Activity(party=party, created_at=now, updated_at=now, updated_by_id=actor.id, **values)
+    activity = Activity(**recorder, created_at=now, updated_at=now, updated_by_id=actor.id, **values)
     db.session.add(activity)
     db.session.flush()
     record(actor, "activity.create", activity, after=activity_snapshot(activity))
@@ -296,7 +363,7 @@ def update_activity(activity: Activity, data: ActivityInput, *, lock_version: in
     if lock_version != activity.lock_version:
         raise StaleEdit(_("Someone else saved this activity after you opened it. Your changes were not saved "
                           "and theirs were kept; reload the page to see them, then make your changes again."))
-    values = _checked(data, party_record=activity.party_id is not None)
+    values = _checked(data, organisation=activity.organisation if activity.party_id is None else None)
     before = activity_snapshot(activity)
     for name, value in values.items():
         setattr(activity, name, value)

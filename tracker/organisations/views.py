@@ -5,9 +5,13 @@ from flask_login import current_user, login_required
 from tracker.accounts import permissions
 from tracker.accounts.forms import ActionForm
 from tracker.core.flow import apply_change
+from tracker.errors import InvalidInput
 from tracker.extensions import db
+from tracker.offers.permissions import can_edit_organisation_profile, can_rename_organisation
 from tracker.organisations import services
+from tracker.organisations.forms import OrganisationProfileForm, profile_form_data
 from tracker.organisations.models import Organisation
+from tracker.parties.services import party_choices
 
 bp = Blueprint("organisations", __name__)
 
@@ -37,3 +41,49 @@ def vet(organisation_id):
                      _("%(name)s is vetted.", name=organisation.name) if vetted
                      else _("%(name)s is no longer vetted.", name=organisation.name))
     return redirect(url_for("organisations.organisations"))
+
+
+# --- the profile ---------------------------------------------------------------------------------
+
+def _profile_page(organisation: Organisation, done_url: str):
+    """The profile form of an organisation, for its own providers or the Secretariat."""
+    form = OrganisationProfileForm() if request.method == "POST" else OrganisationProfileForm(
+        data=profile_form_data(organisation))
+    form.country.choices = party_choices(cartagena_only=False, blank=_("Not stated"))
+    may_rename = can_rename_organisation(current_user, organisation)
+    if not may_rename:
+        form.name.data = organisation.name  # shown read-only; whatever was sent is not a rename
+        form.name.render_kw = {**(form.name.render_kw or {}), "readonly": True}
+
+    def change():
+        try:
+            services.update_organisation_profile(organisation, form.to_input(), actor=current_user)
+        except InvalidInput as invalid:
+            form.show_errors(invalid.field_errors)
+            raise
+
+    if form.validate_on_submit() and apply_change(change, _("The profile of %(name)s is saved.",
+                                                            name=form.name.data)):
+        return redirect(done_url)
+    return render_template("organisations/profile.html", form=form, organisation=organisation,
+                           may_rename=may_rename)
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@login_required
+def profile():
+    """A provider's own organisation."""
+    organisation = current_user.organisation
+    if organisation is None or not can_edit_organisation_profile(current_user, organisation):
+        abort(403)
+    return _profile_page(organisation, url_for("organisations.profile"))
+
+
+@bp.route("/admin/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id):
+    """The Secretariat edits any organisation's profile."""
+    if not permissions.can_vet_organisations(current_user):
+        abort(403)
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    return _profile_page(organisation, url_for("organisations.organisations"))
