@@ -69,3 +69,23 @@ def test_provider_publishes_an_offer_and_the_catalogue_shows_it_under_its_facets
 
     visitor.get_by_role("link", name=TITLE).click()
     assert visitor.get_by_role("link", name=re.compile(r"^A\.8\(2\) ")).is_visible()
+
+
+def test_key_area_picker_filters_as_you_type(browser, live_url, ctx):
+    from tracker.accounts.models import PROVIDER
+
+    from tests.conftest import PASSWORD, make_organisation, make_user
+
+    make_user(PROVIDER, party_iso3=None, organisation=make_organisation(name="Picker Lab"), email="picker@example.org")
+    page = browser.new_page()
+    page.goto(live_url + "/login")
+    page.get_by_label("E-mail address").fill("picker@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_url + "/offers/new")
+    page.get_by_label("Find a key area").fill("detection")
+    visible = page.locator("#key_areas li:visible")
+    assert visible.count() >= 2
+    assert all("detection" in text.lower() for text in visible.all_inner_texts()), visible.all_inner_texts()
+    page.get_by_label("Find a key area").fill("")
+    assert page.locator("#key_areas li").count() == 41
