@@ -24,6 +24,8 @@ from tracker.parties.seed import load_parties
 from tracker.assessments.seed import load_declared_questions
 
 PASSWORD = "correct horse battery"
+# A <script> element without src: the Content-Security-Policy would block it, so no page may have one.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>")
 REFERENCE_TABLES = {"goal", "objective", "plan_indicator", "key_area", "activity_example", "cb_indicator",
                     "party", "declared_question", "alembic_version"}
 
