@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +19,7 @@ from tracker.framework.models import ActivityExample, KeyArea
 from tracker.offers.models import Offer
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
+from tracker.validation import check_money
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 MAX_TITLE = 300
@@ -29,9 +29,7 @@ MAX_OUTPUTS = 10
 MAX_OUTPUT_TITLE = 300
 MAX_URL = 1000
 MAX_PARTICIPANTS = 10_000_000
-MAX_AMOUNT = Decimal("1e12")  # the column holds 12 digits before the decimal point
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-CENT = Decimal("0.01")
 MAX_ID = 2**31 - 1  # an integer column's largest value; a larger "id" from a form matches nothing
 
 PARTICIPANT_FIELDS = ("participants_women", "participants_men", "participants_other")
@@ -200,18 +198,8 @@ def _check_outputs(outputs: list[dict], errors: dict) -> list[dict]:
 
 
 def _check_funding(data: ActivityInput, errors: dict) -> tuple[Decimal | None, str]:
-    amount = data.funding_amount
-    currency = (data.funding_currency or "").strip().upper()
-    if amount is not None:
-        if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-            errors["funding_amount"] = _("Give the amount as a number of 0 or more.")
-        else:
-            amount = amount.quantize(CENT)
-            if not currency:
-                errors["funding_currency"] = _("Give the currency of the amount.")
-    if currency and currency not in list_currencies():
-        errors["funding_currency"] = _("Give a three-letter ISO 4217 currency code, such as USD or EUR.")
-    return amount, currency
+    return check_money(data.funding_amount, data.funding_currency, errors,
+                       amount_field="funding_amount", currency_field="funding_currency")
 
 
 def _check_beneficiaries(codes: list[str], errors: dict) -> list[Party]:

@@ -30,6 +30,7 @@ from tracker.extensions import db
 from tracker.framework.models import Goal, KeyArea
 from tracker.needs.permissions import PROVIDER_VISIBILITIES
 from tracker.offers.models import OPEN, Offer, offer_key_area
+from tracker.paging import Page
 from tracker.parties.models import Party
 from tracker.vocabularies import NEED_LEVELS
 
@@ -248,36 +249,6 @@ def parties_by_id(ids) -> dict[int, Party]:
     if not ids:
         return {}
     return {party.id: party for party in db.session.scalars(select(Party).where(Party.id.in_(ids)))}
-
-
-@dataclass
-class Page:
-    """A slice of a list already in memory, with what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def paginate(rows: list, page: int, per_page: int) -> Page:

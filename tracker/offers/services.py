@@ -8,9 +8,7 @@ as open.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from math import ceil
 
-from babel.numbers import list_currencies
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, true
@@ -29,15 +27,15 @@ from tracker.offers.search import (
 )
 from tracker.organisations.models import Organisation
 from tracker.organisations.services import checked_email
+from tracker.paging import Page
 from tracker.parties.models import REGIONAL_GROUPS, Party
+from tracker.validation import check_money
 from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_CAPACITY = 1_000
-MAX_AMOUNT = Decimal("1e12")  # the column holds 12 digits before the decimal point
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-CENT = Decimal("0.01")
 PER_PAGE = 20
 
 
@@ -120,38 +118,8 @@ def _list_options(*, examples: bool = True):
     return options
 
 
-@dataclass
-class OfferPage:
-    """One page of a list, with what templates/offers/_pager.html needs."""
-
-    items: list[ListedOffer]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def organisation_offers(organisation: Organisation | None, page: int = 1, per_page: int = 50, *,
-                        today: date | None = None) -> OfferPage:
+                        today: date | None = None) -> Page:
     """An organisation's offers, drafts included, latest change first; every organisation's when None."""
     condition = true() if organisation is None else Offer.organisation_id == organisation.id
     total = db.session.scalar(select(func.count(Offer.id)).where(condition))
@@ -159,7 +127,7 @@ def organisation_offers(organisation: Organisation | None, page: int = 1, per_pa
         _with_status(condition, today or clock_today()).options(*_list_options(examples=False))
         .order_by(Offer.updated_at.desc(), Offer.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return OfferPage(_listed(rows), page, per_page, total)
+    return Page(_listed(rows), page, per_page, total)
 
 
 def all_offers(*, today: date | None = None) -> list[ListedOffer]:
@@ -171,7 +139,7 @@ def all_offers(*, today: date | None = None) -> list[ListedOffer]:
 # --- the catalogue -----------------------------------------------------------------------------------
 
 def search_offers(filters: OfferFilters, page: int = 1, per_page: int = PER_PAGE, *, today: date | None = None,
-                  goals: list[Goal] | None = None) -> tuple[OfferPage, FacetCounts]:
+                  goals: list[Goal] | None = None) -> tuple[Page, FacetCounts]:
     """A page of the published offers matching the filters, and the facet counts. The search text is matched
     by the database's full-text index (FTS5 on SQLite, a GIN index on PostgreSQL); the number of queries does
     not depend on the number of offers. `goals`: catalogue_goals(), if the caller has loaded them already."""
@@ -181,7 +149,7 @@ def search_offers(filters: OfferFilters, page: int = 1, per_page: int = PER_PAGE
     rows = db.session.execute(
         catalogue.offers().options(*_list_options(examples=False)).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return OfferPage(_listed(rows), page, per_page, counts.total), counts
+    return Page(_listed(rows), page, per_page, counts.total), counts
 
 
 def all_matching_offers(filters: OfferFilters, *, today: date | None = None,
@@ -203,18 +171,8 @@ def _check_window(data: OfferInput, errors: dict) -> None:
 
 
 def _check_budget(data: OfferInput, errors: dict) -> tuple[Decimal | None, str]:
-    amount = data.budget_amount
-    currency = (data.budget_currency or "").strip().upper()
-    if amount is not None:
-        if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-            errors["budget_amount"] = _("Give the amount as a number of 0 or more.")
-        else:
-            amount = amount.quantize(CENT)
-            if not currency:
-                errors["budget_currency"] = _("Give the currency of the amount.")
-    if currency and currency not in list_currencies():
-        errors["budget_currency"] = _("Give a three-letter ISO 4217 currency code, such as USD or EUR.")
-    return amount, currency
+    return check_money(data.budget_amount, data.budget_currency, errors,
+                       amount_field="budget_amount", currency_field="budget_currency")
 
 
 def _by_code(model, codes: list[str]) -> dict:
