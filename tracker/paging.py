@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from math import ceil
 
+from flask import request
+
 
 @dataclass
 class Page:
@@ -29,3 +31,13 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+MAX_PAGE = 100_000
+
+
+def requested_page() -> int:
+    """The `page` query argument, or 1 when it is missing or not a sensible page number (a huge one would
+    overflow the database's OFFSET)."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdecimal() and 0 < int(page) <= MAX_PAGE else 1

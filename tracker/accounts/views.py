@@ -13,6 +13,7 @@ from tracker.core.views import safe_next
 from tracker.core.flow import apply_change
 from tracker.errors import InvalidInput
 from tracker.extensions import db
+from tracker.paging import requested_page
 from tracker.forms import select_choices
 from tracker.i18n import current_language
 from tracker.organisations.models import Organisation
@@ -155,7 +156,7 @@ def users():
     if role in ROLES:
         query = query.where(User.role == role)
     query = query.options(db.joinedload(User.party), db.joinedload(User.organisation))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, per_page=50, page=requested_page(), error_out=False)
     return render_template("accounts/users.html", page=page, status=status, role=role,
                            STATUSES=STATUSES, ROLES=ROLES)
 

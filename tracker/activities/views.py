@@ -16,6 +16,7 @@ from tracker.core.flow import apply_change
 from tracker.errors import InvalidInput
 from tracker.exports import send_table
 from tracker.extensions import db
+from tracker.paging import requested_page
 from tracker.organisations.models import Organisation
 from tracker.parties.services import party_by_iso3, party_choices
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
@@ -56,7 +57,8 @@ def index():
     if not permissions.can_list_activities(current_user):
         abort(403)
     filters = _filters_from_args()
-    page = db.paginate(services.activities_query(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(services.activities_query(filters), page=requested_page(), per_page=PER_PAGE,
+                       error_out=False)
     see_all = permissions.can_see_all_activities(current_user)
     recorder = None if see_all else permissions.own_recorder(current_user)
     export_args = {key: value for key, value in request.args.items() if key not in ("page", "format")}

@@ -7,6 +7,8 @@ from tracker.accounts import permissions
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
+from tracker.paging import requested_page
+from tracker.security import MAX_ID
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50
@@ -32,7 +34,7 @@ def audit_log():
         filters.append(AuditEntry.action == args["action"])
     if args.get("object_type"):
         filters.append(AuditEntry.object_type == args["object_type"])
-    if args.get("object_id", "").isdigit():
+    if args.get("object_id", "").isdecimal() and int(args["object_id"]) <= MAX_ID:
         filters.append(AuditEntry.object_id == int(args["object_id"]))
     if since := _date(args.get("since")):
         filters.append(AuditEntry.at >= since)
@@ -41,7 +43,7 @@ def audit_log():
     page = db.paginate(
         db.select(AuditEntry).where(*filters).options(db.joinedload(AuditEntry.actor))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-        per_page=PAGE_SIZE, error_out=False,
+        page=requested_page(), per_page=PAGE_SIZE, error_out=False,
     )
     actions = [(a, a) for a in db.session.scalars(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action))]
     object_types = [(t, t) for t in db.session.scalars(

@@ -86,6 +86,12 @@ def register_core(app: Flask) -> None:
             "The form could not be accepted because its security token is missing or out of date. "
             "Nothing was changed. Please go back, reload the page and try again."))
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, _("Bad request"), _(
+            "The tracker could not understand what was sent (a character it cannot store, for example). "
+            "Nothing was changed."))
+
     @app.errorhandler(403)
     def forbidden(error):
         return _error_page(403, _("Not allowed"), _("You do not have permission to see or change this."))

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from tracker.accounts import permissions
 from tracker.extensions import db
+from tracker.paging import requested_page
 from tracker.mail.models import OutboxMessage
 from tracker.mail.services import deliver_pending
 
@@ -14,7 +15,8 @@ bp = Blueprint("mail", __name__)
 def outbox():
     if not permissions.can_read_outbox(current_user):
         abort(403)
-    page = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()), per_page=50, error_out=False)
+    page = db.paginate(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()), page=requested_page(),
+                       per_page=50, error_out=False)
     return render_template("mail/outbox.html", page=page)
 
 

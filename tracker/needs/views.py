@@ -14,6 +14,7 @@ from tracker.exports import send_table
 from tracker.extensions import db
 from tracker.i18n import current_language, localized
 from tracker.needs import permissions, queries
+from tracker.paging import requested_page
 from tracker.parties.models import REGIONAL_GROUPS
 from tracker.parties.views import REGIONAL_GROUP_NAMES
 from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, PRIORITIES, SUPPORT_TYPES
@@ -150,7 +151,7 @@ def explorer():
     areas = queries.key_areas()
     filters = _filters(_cycle_id(cycles), areas, EXPLORER_LEVELS)
     page = queries.paginate(queries.visible_needs(filters, areas, details=False),
-                            request.args.get("page", 1, type=int), PER_PAGE)
+                            requested_page(), PER_PAGE)
     page.items = queries.with_details(page.items)
     return render_template(
         "needs/explorer.html", page=page, parties=queries.parties_by_id(row.party_id for row in page.items),

@@ -12,6 +12,7 @@ from tracker.core.flow import apply_change
 from tracker.errors import InvalidInput
 from tracker.exports import send_table
 from tracker.extensions import db
+from tracker.paging import requested_page
 from tracker.i18n import current_language, localized
 from tracker.offers import permissions, services
 from tracker.offers.exports import COLUMNS, FORMATS, offer_rows, table_rows
@@ -55,16 +56,11 @@ def _filters_from_args(goals) -> OfferFilters:
     )
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdecimal() and 0 < int(page) < 100_000 else 1
-
-
 @bp.get("/offers")
 def catalogue():
     goals = catalogue_goals()
     filters = _filters_from_args(goals)
-    page, counts = services.search_offers(filters, _page_number(), goals=goals)
+    page, counts = services.search_offers(filters, requested_page(), goals=goals)
     organisation = db.session.get(Organisation, filters.organisation_id) if filters.organisation_id else None
     args = _catalogue_args()
     return render_template("offers/catalogue.html", page=page, counts=counts, filters=filters, goals=goals,
@@ -138,7 +134,7 @@ def mine():
         abort(403)
     see_all = is_secretariat(current_user)  # a provider sees its own organisation's
     organisation = None if see_all else current_user.organisation
-    page = services.organisation_offers(organisation, _page_number())
+    page = services.organisation_offers(organisation, requested_page())
     return render_template("offers/mine.html", page=page, organisation=organisation, see_all=see_all,
                            can_create=permissions.can_create_offer(current_user, organisation), **LABELS)
 
