@@ -1,7 +1,6 @@
 """The activity form. It parses types and marks what is required; the rules themselves (dates in order,
 links, amounts…) are the service's, so the HTML form and any other caller get the same answer."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
     SelectMultipleField, StringField, TextAreaField, URLField,
@@ -14,7 +13,7 @@ from tracker.activities.services import (
     EARLIEST, LATEST, MAX_OUTPUT_TITLE, MAX_OUTPUTS, MAX_SOURCE, MAX_TEXT, MAX_TITLE, MAX_URL, ActivityInput,
 )
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import ServiceForm, select_choices
 from tracker.framework.models import Goal
 from tracker.i18n import current_language, localized
 from tracker.offers.models import Offer
@@ -39,7 +38,7 @@ class OutputForm(Form):
     url = URLField(_l("Link (http:// or https://)"), validators=[Optional(), Length(max=MAX_URL)])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(ServiceForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the activity a title.")),
                                                  Length(max=MAX_TITLE)], render_kw={"maxlength": MAX_TITLE})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=MAX_TEXT)],

@@ -3,7 +3,6 @@ update, delete."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,11 +14,10 @@ from tracker.audit.services import record
 from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
-from tracker.framework.models import ActivityExample, KeyArea
 from tracker.offers.models import Offer
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
-from tracker.validation import check_money
+from tracker.validation import check_framework_choices, check_money, is_web_link
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 MAX_TITLE = 300
@@ -168,13 +166,6 @@ def activity_snapshot(activity: Activity) -> dict:
 
 # --- validation ----------------------------------------------------------------------------------
 
-def _is_web_link(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
-
 
 def _check_outputs(outputs: list[dict], errors: dict) -> list[dict]:
     kept = []
@@ -187,7 +178,7 @@ def _check_outputs(outputs: list[dict], errors: dict) -> list[dict]:
             errors[f"outputs.{index}.title"] = _("Give the material a title.")
         elif len(title) > MAX_OUTPUT_TITLE:
             errors[f"outputs.{index}.title"] = _("The title is longer than %(n)d characters.", n=MAX_OUTPUT_TITLE)
-        if url and not _is_web_link(url):
+        if url and not is_web_link(url):
             errors[f"outputs.{index}.url"] = _("The link must start with http:// or https://.")
         elif len(url) > MAX_URL:
             errors[f"outputs.{index}.url"] = _("The link is too long.")
@@ -247,14 +238,7 @@ def _checked(data: ActivityInput, *, organisation: Organisation | None) -> dict:
     if data.status == "completed" and data.start_date is None and "start_date" not in errors:
         errors["start_date"] = _("Give the start date of a completed activity.")
 
-    areas = _by_code(KeyArea, data.key_areas)
-    if not data.key_areas:
-        errors["key_areas"] = _("Choose at least one key area.")
-    elif len(areas) != len(set(data.key_areas)):
-        errors["key_areas"] = _("Choose key areas from the list.")
-    examples = _by_code(ActivityExample, data.activity_examples)
-    if len(examples) != len(set(data.activity_examples)):
-        errors["activity_examples"] = _("Choose example activities from the list.")
+    areas, examples = check_framework_choices(data.key_areas, data.activity_examples, errors)
     if data.support_type is not None and data.support_type not in SUPPORT_TYPES:
         errors["support_type"] = _("Choose the type of support from the list.")
     if data.modality is not None and data.modality not in MODALITIES:
@@ -305,11 +289,6 @@ def _checked(data: ActivityInput, *, organisation: Organisation | None) -> dict:
         **recipients,
     }
 
-
-def _by_code(model, codes: list[str]) -> dict:
-    if not codes:
-        return {}
-    return {item.code: item for item in db.session.scalars(db.select(model).where(model.code.in_(set(codes))))}
 
 
 # --- changing ------------------------------------------------------------------------------------

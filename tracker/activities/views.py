@@ -13,7 +13,6 @@ from tracker.activities.iati import iati_xml
 from tracker.activities.models import Activity
 from tracker.clock import today, utcnow
 from tracker.core.flow import apply_change
-from tracker.errors import InvalidInput
 from tracker.exports import send_table
 from tracker.extensions import db
 from tracker.paging import requested_page
@@ -97,16 +96,6 @@ def _activity_or_404(activity_id: int) -> Activity:
     )) or abort(404)
 
 
-def _save(form, change, message: str) -> bool:
-    """Apply the change; a refusal's messages go next to the fields they are about."""
-    def change_showing_errors():
-        try:
-            change()
-        except InvalidInput as invalid:
-            form.show_errors(invalid.field_errors)
-            raise
-    return apply_change(change_showing_errors, message)
-
 
 def _render_form(form, activity: Activity | None, organisation: Organisation | None):
     form.add_empty_output_rows()
@@ -129,8 +118,8 @@ def new():
     organisation = recorder if isinstance(recorder, Organisation) else None
     form = activity_form(organisation)
     created = []
-    if form.validate_on_submit() and _save(
-            form, lambda: created.append(_create(recorder, form.to_input())), _("The activity is saved.")):
+    if form.validate_on_submit() and apply_change(
+            lambda: created.append(_create(recorder, form.to_input())), _("The activity is saved."), form=form):
         return redirect(url_for("activities.detail", activity_id=created[0].id))
     return _render_form(form, None, organisation)
 
@@ -153,10 +142,10 @@ def edit(activity_id):
         abort(403)
     organisation = activity.organisation if activity.party_id is None else None
     form = activity_form(organisation, None if request.method == "POST" else activity_form_data(activity))
-    if form.validate_on_submit() and _save(
-            form, lambda: services.update_activity(activity, form.to_input(), lock_version=form.lock_version.data,
-                                                   actor=current_user),
-            _("The activity is saved.")):
+    if form.validate_on_submit() and apply_change(
+            lambda: services.update_activity(activity, form.to_input(), lock_version=form.lock_version.data,
+                                             actor=current_user),
+            _("The activity is saved."), form=form):
         return redirect(url_for("activities.detail", activity_id=activity_id))
     return _render_form(form, activity, organisation)
 

@@ -2,7 +2,6 @@
 dates in order, eligibility, amounts…) are the service's, so the HTML form and any other caller get the same
 answer."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, DecimalField, EmailField, IntegerField, RadioField, SelectField, SelectMultipleField,
     StringField, TextAreaField,
@@ -12,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.extensions import db
-from tracker.forms import select_choices
+from tracker.forms import ServiceForm, select_choices
 from tracker.framework.models import Goal
 from tracker.i18n import current_language, localized
 from tracker.offers.services import EARLIEST, LATEST, MAX_CAPACITY, MAX_TEXT, MAX_TITLE, OfferInput
@@ -28,7 +27,7 @@ ELIGIBILITY_CHOICES = {
 _DATE_RANGE = {"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
 
 
-class OfferForm(FlaskForm):
+class OfferForm(ServiceForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the offer a title.")), Length(max=MAX_TITLE)],
                         render_kw={"maxlength": MAX_TITLE})
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=MAX_TEXT)],
@@ -109,12 +108,6 @@ class OfferForm(FlaskForm):
             contact_email=self.contact_email.data or "",
         )
 
-    def show_errors(self, field_errors: dict[str, str]) -> None:
-        """Put a service's messages next to the fields they are about."""
-        for name, message in field_errors.items():
-            target = getattr(self, name, None)
-            if target is not None and message not in target.errors:
-                target.errors = [*target.errors, message]
 
 
 def offer_form_data(offer) -> dict:

@@ -19,7 +19,7 @@ from tracker.clock import today as clock_today
 from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
-from tracker.framework.models import ActivityExample, Goal, KeyArea
+from tracker.framework.models import Goal
 from tracker.offers import permissions
 from tracker.offers.models import CLOSED, DRAFT, EXPIRED, OFFER_STATUSES, OPEN, Offer
 from tracker.offers.search import (
@@ -29,7 +29,7 @@ from tracker.organisations.models import Organisation
 from tracker.organisations.services import checked_email
 from tracker.paging import Page
 from tracker.parties.models import REGIONAL_GROUPS, Party
-from tracker.validation import check_money
+from tracker.validation import check_framework_choices, check_money
 from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 MAX_TITLE = 300
@@ -175,11 +175,6 @@ def _check_budget(data: OfferInput, errors: dict) -> tuple[Decimal | None, str]:
                        amount_field="budget_amount", currency_field="budget_currency")
 
 
-def _by_code(model, codes: list[str]) -> dict:
-    if not codes:
-        return {}
-    return {item.code: item for item in db.session.scalars(select(model).where(model.code.in_(set(codes))))}
-
 
 def _checked(data: OfferInput) -> dict:
     """The values to store, or InvalidInput with a message per field. All rules are checked here, whatever the
@@ -197,14 +192,7 @@ def _checked(data: OfferInput) -> dict:
     elif any(code not in SUPPORT_TYPES for code in data.support_types):
         errors["support_types"] = _("Choose the type of support from the list.")
 
-    areas = _by_code(KeyArea, data.key_areas)
-    if not data.key_areas:
-        errors["key_areas"] = _("Choose at least one key area.")
-    elif len(areas) != len(set(data.key_areas)):
-        errors["key_areas"] = _("Choose key areas from the list.")
-    examples = _by_code(ActivityExample, data.activity_examples)
-    if len(examples) != len(set(data.activity_examples)):
-        errors["activity_examples"] = _("Choose example activities from the list.")
+    areas, examples = check_framework_choices(data.key_areas, data.activity_examples, errors)
 
     parties = {}
     if not data.eligible_all:

@@ -9,7 +9,6 @@ from tracker.accounts.forms import ActionForm
 from tracker.accounts.permissions import is_secretariat
 from tracker.clock import today
 from tracker.core.flow import apply_change
-from tracker.errors import InvalidInput
 from tracker.exports import send_table
 from tracker.extensions import db
 from tracker.paging import requested_page
@@ -139,16 +138,6 @@ def mine():
                            can_create=permissions.can_create_offer(current_user, organisation), **LABELS)
 
 
-def _save(form: OfferForm, change, message: str) -> bool:
-    """Apply the change; a refusal's messages go next to the fields they are about."""
-    def change_showing_errors():
-        try:
-            change()
-        except InvalidInput as invalid:
-            form.show_errors(invalid.field_errors)
-            raise
-    return apply_change(change_showing_errors, message)
-
 
 def _render_form(form: OfferForm, offer: Offer | None, organisation):
     return render_template("offers/form.html", form=form, offer=offer, organisation=organisation)
@@ -163,9 +152,9 @@ def new():
     form = OfferForm()
     form.set_choices()
     created = []
-    if form.validate_on_submit() and _save(
-            form, lambda: created.append(services.create_offer(organisation, form.to_input(), actor=current_user)),
-            _("The offer is saved as a draft.")):
+    if form.validate_on_submit() and apply_change(
+            lambda: created.append(services.create_offer(organisation, form.to_input(), actor=current_user)),
+            _("The offer is saved as a draft."), form=form):
         return redirect(url_for("offers.detail", offer_id=created[0].id))
     return _render_form(form, None, organisation)
 
@@ -185,10 +174,10 @@ def edit(offer_id):
         abort(403)
     form = OfferForm() if request.method == "POST" else OfferForm(data=offer_form_data(offer))
     form.set_choices()
-    if form.validate_on_submit() and _save(
-            form, lambda: services.update_offer(offer, form.to_input(), lock_version=form.lock_version.data,
-                                                actor=current_user),
-            _("The offer is saved.")):
+    if form.validate_on_submit() and apply_change(
+            lambda: services.update_offer(offer, form.to_input(), lock_version=form.lock_version.data,
+                                          actor=current_user),
+            _("The offer is saved."), form=form):
         return redirect(url_for("offers.detail", offer_id=offer_id))
     return _render_form(form, offer, offer.organisation)
 

@@ -1,16 +1,15 @@
 """The organisation profile form. The rules (website links, a vetted organisation's name, e-mail address) are the
 service's; the form parses and marks what is required."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.forms import select_choices
+from tracker.forms import ServiceForm, select_choices
 from tracker.organisations.models import ORGANISATION_TYPES
 from tracker.organisations.services import MAX_DESCRIPTION, MAX_NAME, MAX_WEBSITE, OrganisationProfileInput
 
 
-class OrganisationProfileForm(FlaskForm):
+class OrganisationProfileForm(ServiceForm):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=MAX_NAME)],
                        render_kw={"maxlength": MAX_NAME})
     type = SelectField(_l("Type of organisation"), choices=select_choices(ORGANISATION_TYPES.items()))
@@ -26,11 +25,6 @@ class OrganisationProfileForm(FlaskForm):
             website=self.website.data or "", description=self.description.data or "",
             contact_email=self.contact_email.data or "")
 
-    def show_errors(self, field_errors: dict[str, str]) -> None:
-        for name, message in field_errors.items():
-            target = getattr(self, name, None)
-            if target is not None and message not in target.errors:
-                target.errors = [*target.errors, message]
 
 
 def profile_form_data(organisation) -> dict:

@@ -1,5 +1,4 @@
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from tracker.audit.services import record, snapshot
 from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied
 from tracker.extensions import db
+from tracker.validation import is_web_link
 from tracker.offers.permissions import can_edit_organisation_profile, can_rename_organisation
 from tracker.organisations.models import ORGANISATION_TYPES, Organisation
 from tracker.parties.models import Party
@@ -64,13 +64,6 @@ def checked_email(value: str, errors: dict, name: str) -> str:
     return email
 
 
-def _is_web_link(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
-
 
 def update_organisation_profile(organisation: Organisation, data: OrganisationProfileInput, *, actor) -> bool:
     """Save the organisation's profile. Its own providers may rename it only until the Secretariat vets it.
@@ -97,7 +90,7 @@ def update_organisation_profile(organisation: Organisation, data: OrganisationPr
         if country is None:
             errors["country"] = _("Choose the country from the list.")
     website = (data.website or "").strip()
-    if website and not _is_web_link(website):
+    if website and not is_web_link(website):
         errors["website"] = _("The website must start with http:// or https://.")
     elif len(website) > MAX_WEBSITE:
         errors["website"] = _("The link is too long.")

@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from tracker.accounts import permissions
 from tracker.accounts.forms import ActionForm
 from tracker.core.flow import apply_change
-from tracker.errors import InvalidInput
 from tracker.extensions import db
 from tracker.offers.permissions import can_edit_organisation_profile, can_rename_organisation
 from tracker.organisations import services
@@ -55,15 +54,9 @@ def _profile_page(organisation: Organisation, done_url: str):
         form.name.data = organisation.name  # shown read-only; whatever was sent is not a rename
         form.name.render_kw = {**(form.name.render_kw or {}), "readonly": True}
 
-    def change():
-        try:
-            services.update_organisation_profile(organisation, form.to_input(), actor=current_user)
-        except InvalidInput as invalid:
-            form.show_errors(invalid.field_errors)
-            raise
-
-    if form.validate_on_submit() and apply_change(change, _("The profile of %(name)s is saved.",
-                                                            name=form.name.data)):
+    if form.validate_on_submit() and apply_change(
+            lambda: services.update_organisation_profile(organisation, form.to_input(), actor=current_user),
+            _("The profile of %(name)s is saved.", name=form.name.data), form=form):
         return redirect(done_url)
     return render_template("organisations/profile.html", form=form, organisation=organisation,
                            may_rename=may_rename)
