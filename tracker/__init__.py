@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.core.views import register_core
     from tracker.framework.views import bp as framework_bp
     from tracker.mail.views import bp as mail_bp
+    from tracker.matching.views import bp as matching_bp
     from tracker.needs.views import bp as needs_bp
     from tracker.offers.views import bp as offers_bp
     from tracker.organisations.views import bp as organisations_bp
@@ -40,7 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app)
     register_core(app)
     for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
-                      assessments_bp, assessment_uploads_bp, activities_bp, offers_bp, needs_bp):
+                      assessments_bp, assessment_uploads_bp, activities_bp, offers_bp, needs_bp,
+                      matching_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

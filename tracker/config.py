@@ -78,6 +78,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(60 * 60))),
         # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Matching: the weights of the score's components and the allocation's settings (README, "Matching").
+        "MATCH_WEIGHT_SUPPORT_TYPE": float(os.environ.get("MATCH_WEIGHT_SUPPORT_TYPE", "0.35")),
+        "MATCH_WEIGHT_AUDIENCE": float(os.environ.get("MATCH_WEIGHT_AUDIENCE", "0.15")),
+        "MATCH_WEIGHT_MODALITY": float(os.environ.get("MATCH_WEIGHT_MODALITY", "0.15")),
+        "MATCH_WEIGHT_EXAMPLES": float(os.environ.get("MATCH_WEIGHT_EXAMPLES", "0.10")),
+        "MATCH_WEIGHT_LANGUAGE": float(os.environ.get("MATCH_WEIGHT_LANGUAGE", "0.25")),
+        "MATCH_FAIRNESS": float(os.environ["MATCH_FAIRNESS"]) if "MATCH_FAIRNESS" in os.environ else None,
+        "MATCH_MAX_CANDIDATES": int(os.environ.get("MATCH_MAX_CANDIDATES", "50")),
+        "MATCH_SUGGESTIONS_PER_NEED": int(os.environ.get("MATCH_SUGGESTIONS_PER_NEED", "10")),
+        "MATCH_AMBER_DAYS": int(os.environ.get("MATCH_AMBER_DAYS", "30")),
+        "MATCH_RED_DAYS": int(os.environ.get("MATCH_RED_DAYS", "60")),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -16,6 +16,7 @@ from tracker.clock import today, utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
 from tracker.framework.models import KeyArea
+from tracker.matching.services import refresh_party_suggestions
 from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, PRIORITIES, SUPPORT_TYPES
 
 CYCLE_FIELDS = ("name", "opens_on", "closes_on", "reference_date", "baseline")
@@ -263,6 +264,8 @@ def submit_assessment(assessment: Assessment, *, actor) -> AssessmentVersion:
     _touch(assessment, actor)
     record(actor, "assessment.submit", assessment, before={"status": DRAFT},
            after={"status": SUBMITTED, "version": assessment.version})
+    db.session.flush()
+    refresh_party_suggestions(assessment.party_id)
     return version
 
 
@@ -274,6 +277,8 @@ def reopen_assessment(assessment: Assessment, *, actor) -> None:
     _touch(assessment, actor)
     record(actor, "assessment.reopen", assessment, before={"status": SUBMITTED},
            after={"status": DRAFT, "version": assessment.version})
+    db.session.flush()
+    refresh_party_suggestions(assessment.party_id)
 
 
 def set_visibility(assessment: Assessment, visibility: str, *, actor) -> None:

@@ -38,6 +38,7 @@ class Offer(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     support_types: Mapped[list] = mapped_column(JSON, default=list)
+    audiences: Mapped[list] = mapped_column(JSON, default=list)  # who it is for; empty: not stated
     languages: Mapped[list] = mapped_column(JSON, default=list)
     modality: Mapped[str | None] = mapped_column(String(16))
     # Who may benefit: everyone, or any Party meeting one of the criteria below (a union).

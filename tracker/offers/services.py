@@ -20,6 +20,7 @@ from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
 from tracker.framework.models import Goal
+from tracker.matching.services import refresh_offer_suggestions
 from tracker.offers import permissions
 from tracker.offers.models import CLOSED, DRAFT, EXPIRED, OFFER_STATUSES, OPEN, Offer
 from tracker.offers.search import (
@@ -338,6 +339,7 @@ def update_offer(offer: Offer, data: OfferInput, *, lock_version: int | None, ac
     _flush()
     record(actor, "offer.update", offer, before={name: before[name] for name in changed},
            after={name: after[name] for name in changed})
+    refresh_offer_suggestions(offer.id)
     return True
 
 
@@ -374,6 +376,7 @@ def publish_offer(offer: Offer, *, actor, today: date | None = None) -> bool:
     offer.updated_by_id = actor.id
     _flush()
     record(actor, "offer.publish", offer, before={"status": before}, after={"status": OPEN})
+    refresh_offer_suggestions(offer.id, today=today)
     return True
 
 
@@ -389,6 +392,7 @@ def close_offer(offer: Offer, *, actor) -> bool:
     offer.updated_by_id = actor.id
     _flush()
     record(actor, "offer.close", offer, before={"status": OPEN}, after={"status": CLOSED})
+    refresh_offer_suggestions(offer.id)
     return True
 
 

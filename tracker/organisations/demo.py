@@ -39,6 +39,7 @@ from tracker.offers.models import CLOSED, DRAFT, OPEN, Offer
 from tracker.offers.search import search_text
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
+from tracker.vocabularies import AUDIENCES
 
 SEED = 2031
 DEMO_MARK = "Demo data."
@@ -590,6 +591,24 @@ class _ActivityPlan:
     values: dict
 
 
+# Who each type of support usually reaches, for the demo offers' audiences.
+_AUDIENCES_BY_SUPPORT = {
+    "training": ("cna_staff", "laboratory_staff"),
+    "technical_assistance": ("cna_staff",),
+    "funding": ("decision_makers",),
+    "materials": ("cna_staff", "public"),
+    "infrastructure": ("laboratory_staff",),
+    "reference_materials": ("laboratory_staff",),
+    "fellowship": ("academia",),
+    "expert_advice": ("decision_makers", "cna_staff"),
+}
+
+
+def demo_audiences(support_types: list[str]) -> list[str]:
+    reached = {audience for code in support_types for audience in _AUDIENCES_BY_SUPPORT.get(code, ())}
+    return [code for code in AUDIENCES if code in reached]
+
+
 def _moment(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(rng.randint(7, 17), rng.randint(0, 59), rng.randint(0, 59)))
 
@@ -990,7 +1009,8 @@ def load_demo_providers() -> list[str]:
             key_areas = [areas[code] for code in plan.key_areas]
             offer = Offer(
                 organisation=organisation, title=plan.title, description=plan.description,
-                support_types=plan.support_types, languages=plan.languages, modality=plan.modality,
+                support_types=plan.support_types, audiences=demo_audiences(plan.support_types),
+                languages=plan.languages, modality=plan.modality,
                 eligible_all="all" in plan.eligibility,
                 eligible_groups=[token for token in plan.eligibility if token in
                                  ("african", "asia_pacific", "ceeg", "grulac", "weog")],
