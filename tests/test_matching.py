@@ -463,3 +463,18 @@ def test_match_run_command_and_export_contract(app, ctx, runner):
 
     result = runner.invoke(args=["export", "matches", "--format", "csv"])
     assert result.exit_code == 0 and "KEN" in result.output
+
+
+def test_a_proposal_expires_when_its_offer_closes(app, ctx):
+    __, offer, match = refreshed_pair()
+    users = people(offer)
+    kenya = as_user(app, users["party"])
+    step(kenya, match, "propose")
+    offer.closes_on = today() - timedelta(days=1)
+    db.session.commit()
+
+    assert offer_services.close_finished_offers(today()) == 1
+    db.session.commit()
+    assert status_of(match) == "expired"
+    html = kenya.get(f"/matches/{match.id}").get_data(as_text=True)
+    assert "Expired: the offer is no longer open" in html and "there is no step left" in html

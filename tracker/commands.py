@@ -30,10 +30,14 @@ def seed_command(demo: bool) -> None:
     accounts = []
     if demo:
         from tracker.assessments.demo import load_demo_assessments
+        from tracker.matching.demo import load_demo_matches
         from tracker.organisations.demo import load_demo_providers
 
         accounts = load_demo_accounts()
         for line in load_demo_assessments() + load_demo_providers():
+            click.echo(line)
+        db.session.flush()
+        for line in load_demo_matches():
             click.echo(line)
     db.session.commit()
     if accounts:

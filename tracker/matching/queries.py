@@ -28,7 +28,7 @@ def _loaded(query):
     )
 
 
-def _visible_to_providers():
+def visible_to_providers():
     """Needs the Party lets vetted providers see (a correlated condition on Match)."""
     return Match.need_id.in_(select(Need.id).join(Assessment, Assessment.id == Need.assessment_id)
                              .where(Assessment.visibility.in_(PROVIDER_VISIBILITIES)))
@@ -44,7 +44,7 @@ def for_party(party_id: int, statuses) -> list[Match]:
 def for_organisation(organisation_id: int, statuses, *, suggestions: bool) -> list[Match]:
     """The organisation's matches; a suggestion only when the Party lets providers see the need, any other
     match when the Party proposed it or lets providers see the need."""
-    visible = _visible_to_providers()
+    visible = visible_to_providers()
     if not suggestions:
         visible = visible | (Match.proposed_by == PARTY_SIDE)
     query = (select(Match).join(Offer, Offer.id == Match.offer_id)

@@ -33,11 +33,12 @@ from tracker.extensions import db
 from tracker.matching import allocation, engine
 from tracker.matching.loading import committed_parties, latest_submitted_assessments, load, weights
 from tracker.matching.models import (
-    AGREED, CLOSED, DECLINE_REASONS, DECLINED, DELIVERED, DELIVERING, PARTY_SIDE, PROPOSED, PROVIDER_SIDE,
+    AGREED, CLOSED, DECLINE_REASONS, DECLINED, DELIVERED, DELIVERING, EXPIRED, PARTY_SIDE, PROPOSED, PROVIDER_SIDE,
     RUN_FAILED, RUN_SUCCEEDED, SUGGESTED, WITHDRAWN, Match, MatchRun,
 )
 from tracker.needs.permissions import PROVIDER_VISIBILITIES, is_vetted_provider
-from tracker.offers.models import OPEN
+from tracker.offers.models import OPEN, Offer
+from tracker.offers.search import capacity_used, is_open
 
 MAX_COMMENT = 2000
 MATCH_FIELDS = ("status", "proposed_by", "declined_by", "decline_reason", "decline_comment", "activity_id",
@@ -169,6 +170,22 @@ def refresh_offer_suggestions(offer_id: int, *, today: date | None = None) -> in
     return _replace_suggestions(rows, [Match.offer_id == offer_id])
 
 
+def expire_matches(today: date) -> int:
+    """Proposals on offers that are no longer open (closed, expired, window ended, or no place left) expire:
+    nobody can agree to them any more. Returns how many."""
+    used = capacity_used()
+    still_open = select(Offer.id).where(is_open(today, used))
+    proposals = db.session.scalars(select(Match).where(Match.status == PROPOSED, Match.offer_id.not_in(still_open)))
+    count = 0
+    for match in proposals:
+        match.status = EXPIRED
+        match.step_at = utcnow()
+        db.session.flush()
+        record(None, "match.expire", match, before={"status": PROPOSED}, after={"status": EXPIRED})
+        count += 1
+    return count
+
+
 # --- the global allocation -----------------------------------------------------------------------
 
 @dataclass
@@ -210,6 +227,7 @@ def run_allocation(*, actor, today: date | None = None) -> RunResult:
                   "today": today.isoformat()}
     savepoint = db.session.begin_nested()
     try:
+        expire_matches(today)
         loaded = load(today)
         cands = engine.candidates(loaded.instance, settings)
         result = allocation.allocate(loaded.instance, cands, fairness=settings.fairness)

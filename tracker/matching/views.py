@@ -34,6 +34,7 @@ STEP_NAMES = {
     "match.start_delivery": _l("Delivery started"),
     "match.deliver": _l("Delivery recorded"),
     "match.confirm": _l("Confirmed and rated"),
+    "match.expire": _l("Expired: the offer is no longer open"),
 }
 
 

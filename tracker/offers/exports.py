@@ -8,11 +8,11 @@ from tracker.offers.services import ListedOffer, all_matching_offers, all_offers
 
 COLUMNS = [
     "id", "title", "organisation", "organisation_type", "status", "key_areas", "activity_examples",
-    "support_types", "eligibility", "languages", "modality", "capacity", "capacity_used", "opens_on", "closes_on",
+    "support_types", "audiences", "eligibility", "languages", "modality", "capacity", "capacity_used", "opens_on", "closes_on",
     "budget_amount", "budget_currency", "contact_email", "published_at",
 ]
 FORMATS = ("csv", "xlsx", "json")
-_LIST_COLUMNS = ("key_areas", "activity_examples", "support_types", "languages")
+_LIST_COLUMNS = ("key_areas", "activity_examples", "support_types", "audiences", "languages")
 
 
 def offer_rows(listed_offers: list[ListedOffer]) -> list[dict]:
@@ -32,6 +32,7 @@ def _row(listed: ListedOffer) -> dict:
         "key_areas": [area.code for area in offer.key_areas],
         "activity_examples": [example.code for example in offer.activity_examples],
         "support_types": list(offer.support_types or []),
+        "audiences": list(offer.audiences or []),
         "eligibility": eligibility(offer),
         "languages": list(offer.languages or []),
         "modality": offer.modality or "",

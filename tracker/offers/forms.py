@@ -18,7 +18,7 @@ from tracker.offers.services import EARLIEST, LATEST, MAX_CAPACITY, MAX_TEXT, MA
 from tracker.organisations.services import MAX_EMAIL
 from tracker.parties.models import REGIONAL_GROUPS, Party
 from tracker.parties.views import REGIONAL_GROUP_NAMES
-from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
+from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 ELIGIBILITY_CHOICES = {
     "all": _l("All Parties to the Protocol"),
@@ -34,6 +34,8 @@ class OfferForm(ServiceForm):
                                 render_kw={"rows": 5})
     support_types = SelectMultipleField(_l("Types of support"), choices=select_choices(SUPPORT_TYPES.items()),
                                         validators=[DataRequired(_l("Choose at least one type of support."))])
+    audiences = SelectMultipleField(_l("Who it is for"), choices=select_choices(AUDIENCES.items()),
+                                    validators=[Optional()])
     key_areas = SelectMultipleField(_l("Key capacity-building areas"),
                                     validators=[DataRequired(_l("Choose at least one key area."))])
     activity_examples = SelectMultipleField(_l("Example capacity-building activities"), validators=[Optional()])
@@ -89,6 +91,7 @@ class OfferForm(ServiceForm):
             title=self.title.data or "",
             description=self.description.data or "",
             support_types=list(self.support_types.data or []),
+            audiences=list(self.audiences.data or []),
             key_areas=list(self.key_areas.data or []),
             activity_examples=list(self.activity_examples.data or []),
             eligible_all=self.eligibility.data != "some",
@@ -115,6 +118,7 @@ def offer_form_data(offer) -> dict:
     return {
         "title": offer.title, "description": offer.description,
         "support_types": list(offer.support_types or []),
+        "audiences": list(offer.audiences or []),
         "key_areas": [area.code for area in offer.key_areas],
         "activity_examples": [example.code for example in offer.activity_examples],
         "eligibility": "all" if offer.eligible_all else "some",

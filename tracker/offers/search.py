@@ -19,6 +19,7 @@ from sqlalchemy import (
 from tracker.activities.models import Activity, activity_beneficiary
 from tracker.extensions import db
 from tracker.framework.models import Goal, KeyArea
+from tracker.matching.models import COMMITTED, Match
 from tracker.offers.models import CLOSED, DRAFT, EXPIRED, OPEN, Offer, offer_eligible_party, offer_key_area
 from tracker.parties.models import REGIONAL_GROUPS, Party
 from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
@@ -122,15 +123,27 @@ def include_name(name, type_, parent_names) -> bool:
 # --- effective status --------------------------------------------------------------------------------
 
 def capacity_used():
-    """How many Parties the offer has served: the distinct beneficiary Parties of the activities linked to it
-    (a correlated subquery, for a select of Offer)."""
-    return (
-        select(func.count(distinct(activity_beneficiary.c.party_id)))
-        .select_from(activity_beneficiary.join(Activity, Activity.id == activity_beneficiary.c.activity_id))
-        .where(Activity.offer_id == Offer.id)
-        .correlate(Offer)
-        .scalar_subquery()
+    """How many Parties the offer has served or promised to serve: the distinct beneficiary Parties of its
+    activities that were not cancelled, plus the other Parties holding an agreed match on it (a correlated
+    subquery, for a select of Offer). The matching module counts capacity the same way."""
+    served = (activity_beneficiary.join(Activity, Activity.id == activity_beneficiary.c.activity_id))
+    not_cancelled = Activity.status != "cancelled"
+    served_count = (
+        select(func.count(distinct(activity_beneficiary.c.party_id))).select_from(served)
+        .where(Activity.offer_id == Offer.id, not_cancelled)
+        .correlate(Offer).scalar_subquery()
     )
+    already_served = (
+        select(activity_beneficiary.c.party_id).select_from(served)
+        .where(Activity.offer_id == Match.offer_id, not_cancelled, activity_beneficiary.c.party_id == Match.party_id)
+        .correlate(Match).exists()
+    )
+    promised_count = (
+        select(func.count(distinct(Match.party_id)))
+        .where(Match.offer_id == Offer.id, Match.status.in_(COMMITTED), ~already_served)
+        .correlate(Offer).scalar_subquery()
+    )
+    return served_count + promised_count
 
 
 def effective_status(today: date, used=None):

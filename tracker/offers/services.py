@@ -20,7 +20,7 @@ from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied, StaleEdit
 from tracker.extensions import db
 from tracker.framework.models import Goal
-from tracker.matching.services import refresh_offer_suggestions
+from tracker.matching.services import expire_matches, refresh_offer_suggestions
 from tracker.offers import permissions
 from tracker.offers.models import CLOSED, DRAFT, EXPIRED, OFFER_STATUSES, OPEN, Offer
 from tracker.offers.search import (
@@ -31,7 +31,7 @@ from tracker.organisations.services import checked_email
 from tracker.paging import Page
 from tracker.parties.models import REGIONAL_GROUPS, Party
 from tracker.validation import check_framework_choices, check_money
-from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
+from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 MAX_TITLE = 300
 MAX_TEXT = 10_000
@@ -47,6 +47,7 @@ class OfferInput:
     title: str
     description: str = ""
     support_types: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)  # who it is for (optional)
     key_areas: list[str] = field(default_factory=list)
     activity_examples: list[str] = field(default_factory=list)
     # Everyone, or any Party meeting at least one of the criteria below.
@@ -193,6 +194,9 @@ def _checked(data: OfferInput) -> dict:
     elif any(code not in SUPPORT_TYPES for code in data.support_types):
         errors["support_types"] = _("Choose the type of support from the list.")
 
+    if any(code not in AUDIENCES for code in data.audiences):
+        errors["audiences"] = _("Choose the audiences from the list.")
+
     areas, examples = check_framework_choices(data.key_areas, data.activity_examples, errors)
 
     parties = {}
@@ -230,6 +234,7 @@ def _checked(data: OfferInput) -> dict:
         "title": title,
         "description": (data.description or "").strip(),
         "support_types": [code for code in SUPPORT_TYPES if code in data.support_types],
+        "audiences": [code for code in AUDIENCES if code in data.audiences],
         "key_areas": sorted(areas.values(), key=lambda area: area.position),
         "activity_examples": sorted(examples.values(), key=lambda example: example.position),
         "eligible_all": everyone,
@@ -265,6 +270,7 @@ def offer_snapshot(offer: Offer) -> dict:
         "description": offer.description,
         "status": offer.status,
         "support_types": list(offer.support_types or []),
+        "audiences": list(offer.audiences or []),
         "key_areas": [area.code for area in offer.key_areas],
         "activity_examples": [example.code for example in offer.activity_examples],
         "eligibility": eligibility(offer),
@@ -412,4 +418,6 @@ def close_finished_offers(today: date) -> int:
                   else {"capacity": offer.capacity, "capacity_used": capacity_used_now})
         record(None, "offer.expire" if status == EXPIRED else "offer.close", offer,
                before={"status": OPEN}, after={"status": status, **reason})
+        refresh_offer_suggestions(offer.id, today=today)
+    expire_matches(today)
     return len(rows)

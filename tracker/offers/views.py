@@ -21,13 +21,13 @@ from tracker.offers.search import SORTS, OfferFilters, catalogue_goals
 from tracker.organisations.models import Organisation
 from tracker.parties.models import REGIONAL_GROUPS
 from tracker.parties.views import REGIONAL_GROUP_NAMES
-from tracker.vocabularies import LANGUAGES, MODALITIES, SUPPORT_TYPES
+from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 bp = Blueprint("offers", __name__)
 
 SORT_NAMES = {"relevance": _l("Best match"), "closing": _l("Closing date")}
 LABELS = {"support_type_names": SUPPORT_TYPES, "modality_names": MODALITIES, "language_names": LANGUAGES,
-          "group_names": REGIONAL_GROUP_NAMES}
+          "group_names": REGIONAL_GROUP_NAMES, "audience_names": AUDIENCES}
 # The query-string names of the catalogue's facets, and the codes each accepts.
 _LIST_ARGS = {"goal": "goals", "area": "key_areas", "support": "support_types", "group": "regional_groups",
               "language": "languages", "modality": "modalities"}
