@@ -30,6 +30,11 @@ from tracker.parties.models import Party
 from tracker.parties.seed import load_parties
 from tracker.accounts.models import User
 from tracker.assessments.services import start_assessment
+from tracker.matching.demo import load_demo_matches
+from tracker.matching.models import Match
+from tracker.offers.models import Offer
+from tracker.organisations.models import Organisation
+from tracker.accounts.demo import DEMO_ORGANISATION
 
 PAGES = ["/", "/framework", "/framework/A.8", "/framework/key-areas/A.8(3)", "/parties",
          "/parties?status=all", "/parties/KEN", "/login", "/register/party", "/offers", "/offers?q=detection",
@@ -37,8 +42,10 @@ PAGES = ["/", "/framework", "/framework/A.8", "/framework/key-areas/A.8(3)", "/p
 SECRETARIAT_PAGES = ["/admin/users", "/admin/organisations", "/admin/audit", "/admin/outbox", "/cycles",
                      "/cycles/{cycle}", "/cycles/{cycle}?group=african", "/assessments/{submitted}",
                      "/assessments/{submitted}/versions", "/activities", "/needs", "/needs?group=african&level=high",
-                     "/needs/heatmap", "/my-offers"]
-PARTY_PAGES = ["/", "/assessments", "/assessments/{draft}", "/activities"]
+                     "/needs/heatmap", "/my-offers", "/matches", "/matches?status=suggested&page=3",
+                     "/matching/runs"]
+PARTY_PAGES = ["/", "/assessments", "/assessments/{draft}", "/activities", "/matches", "/matches/{match}"]
+PROVIDER_PAGES = ["/matches", "/matches/{provider_match}"]
 
 
 def main() -> None:
@@ -62,6 +69,8 @@ def main() -> None:
         load_demo_accounts()
         load_demo_assessments()
         load_demo_providers()
+        db.session.flush()
+        load_demo_matches()
         db.session.commit()
         cycle = db.session.scalar(db.select(AssessmentCycle).where(AssessmentCycle.baseline.is_(False)))
         ids = {
@@ -73,6 +82,13 @@ def main() -> None:
         kenya = db.session.scalar(db.select(Party).where(Party.iso3 == "KEN"))
         ids["draft"] = start_assessment(kenya, cycle, actor=db.session.scalar(
             db.select(User).where(User.email == "editor.ken@example.org"))).id
+        # A match both demo accounts may open: the closed one between Kenya and the demo provider, if any.
+        ids["match"] = db.session.scalar(db.select(Match.id).where(Match.party_id == kenya.id)
+                                         .order_by(Match.status == "closed", Match.id.desc()))
+        # One the demo provider may open: a Party's proposal to its organisation.
+        ids["provider_match"] = db.session.scalar(
+            db.select(Match.id).join(Offer, Offer.id == Match.offer_id).join(Organisation)
+            .where(Organisation.name == DEMO_ORGANISATION, Match.status == "proposed").order_by(Match.id))
         db.session.commit()
         event.listen(db.engine, "before_cursor_execute", lambda *args: queries.append(1))
     gc.collect()
@@ -80,7 +96,8 @@ def main() -> None:
 
     print(f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}   ({runs} runs each, {url.split(':')[0]})")
     measure(app.test_client(), PAGES, runs, queries, ids)
-    for email, pages in (("secretariat@example.org", SECRETARIAT_PAGES), ("editor.ken@example.org", PARTY_PAGES)):
+    for email, pages in (("secretariat@example.org", SECRETARIAT_PAGES), ("editor.ken@example.org", PARTY_PAGES),
+                         ("provider@example.org", PROVIDER_PAGES)):
         client = app.test_client()
         client.post("/login", data={"email": email, "password": demo_password()})
         print(f"-- as {email}")
