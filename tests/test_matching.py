@@ -414,8 +414,8 @@ def test_the_secretariat_runs_the_allocation_and_sees_the_history(app, ctx):
 
     post(client, "/matching/runs")
     html = client.get("/matching/runs").get_data(as_text=True)
-    assert "#1" in html and "#2" in html
     first, second = db.session.scalars(select(MatchRun.id).order_by(MatchRun.id)).all()
+    assert f"#{first}" in html and f"#{second}" in html
     html = client.get(f"/matching/runs/compare?a={first}&b={second}").get_data(as_text=True)
     assert f"Compare runs #{first} and #{second}" in html and "Lowest Party share" in html
 
