@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import login, make_organisation, make_user, party, post
 from tests.test_needs_explorer import make_assessment, make_cycle
-from tests.test_offers import make_offer
+from tests.test_offers import counting_queries, make_offer
 from tracker.accounts.models import PARTY_EDITOR, PARTY_FOCAL_POINT, PROVIDER, SECRETARIAT
 from tracker.activities.models import Activity
 from tracker.assessments import services as assessment_services
@@ -478,3 +478,36 @@ def test_a_proposal_expires_when_its_offer_closes(app, ctx):
     assert status_of(match) == "expired"
     html = kenya.get(f"/matches/{match.id}").get_data(as_text=True)
     assert "Expired: the offer is no longer open" in html and "there is no step left" in html
+
+
+def test_the_matching_pages_read_a_fixed_number_of_queries_whatever_the_rows(app, ctx):
+    cycle = make_cycle()
+    make_assessment("KEN", cycle, {"A.8(1)": "high", "A.8(2)": "medium"})
+    organisation = make_organisation("Many offers", vetted=True)
+    users = {"party": make_user(PARTY_EDITOR, party_iso3="KEN"),
+             "provider": make_user(PROVIDER, party_iso3=None, organisation=organisation),
+             "secretariat": make_user(SECRETARIAT, party_iso3=None)}
+    clients = {who: as_user(app, user) for who, user in users.items()}
+
+    def counts():
+        services.run_allocation(actor=None)
+        db.session.commit()
+        result = {}
+        for who, client in clients.items():
+            client.get("/matches")  # warm up
+            with counting_queries() as statements:
+                assert client.get("/matches").status_code == 200
+            result[who] = len(statements)
+        return result
+
+    lab_offer(organisation, key_areas=("A.8(1)",))
+    few = counts()
+    for code in ("A.8(1)", "A.8(2)", "A.8(1)", "A.8(2)"):
+        lab_offer(organisation, key_areas=(code,), eligible_all=False, eligible_groups=["african"],
+                  eligible_parties=("KEN",))
+    for iso3 in ("UGA", "TZA", "PER"):
+        make_assessment(iso3, cycle, {"A.8(1)": "medium", "A.8(2)": "high"})
+    assert db.session.scalar(select(func.count()).select_from(Match)) <= 2
+    many = counts()
+    assert db.session.scalar(select(func.count()).select_from(Match)) > 10
+    assert many == few
