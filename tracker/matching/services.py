@@ -38,6 +38,7 @@ from tracker.matching.models import (
 )
 from tracker.needs.permissions import PROVIDER_VISIBILITIES, is_vetted_provider
 from tracker.offers.models import OPEN, Offer
+from tracker.parties.models import REGIONAL_GROUPS
 from tracker.offers.search import capacity_used, is_open
 
 MAX_COMMENT = 2000
@@ -92,22 +93,25 @@ def match_history(match: Match) -> list[AuditEntry]:
 
 # --- suggestions -----------------------------------------------------------------------------------
 
-def _rows(loaded, cands: engine.Candidates, keep: np.ndarray, chosen: np.ndarray | None, run_id: int | None):
-    """Match rows (as dicts) for the kept candidates."""
+def _rows(loaded, cands: engine.Candidates, keep: np.ndarray, chosen: np.ndarray | None = None,
+          run_id: int | None = None) -> list[dict]:
+    """Match rows (as dicts) for the kept candidates; with the allocation's choice, when there is one."""
     now = utcnow()
     rows = []
     need_ids, parties, areas, offers = loaded.need_ids, loaded.need_party_ids, loaded.need_area_ids, loaded.offer_ids
     for i in np.flatnonzero(keep):
         need, offer = cands.need[i], cands.offer[i]
-        allocated = bool(chosen[i]) if chosen is not None else False
-        rows.append({
+        row = {
             "party_id": int(parties[need]), "key_area_id": int(areas[need]), "need_id": int(need_ids[need]),
             "offer_id": int(offers[offer]), "status": SUGGESTED, "score": round(float(cands.score[i]), 4),
             "components": {name: round(float(value), 4) for name, value in
                            zip(engine.COMPONENTS, cands.components[i])},
-            "allocated": allocated, "run_id": run_id if allocated else None,
             "created_at": now, "step_at": now,
-        })
+        }
+        if chosen is not None:
+            row["allocated"] = bool(chosen[i])
+            row["run_id"] = run_id if chosen[i] else None
+        rows.append(row)
     return rows
 
 
@@ -151,23 +155,16 @@ def refresh_party_suggestions(party_id: int, *, today: date | None = None) -> in
     """Recompute the suggestions for one Party's needs (after it submits or reopens its assessment). Pairs
     the last allocation chose keep that mark while they are still candidates."""
     loaded = load(today or clock_today(), party_id=party_id)
-    settings = weights()
-    cands = engine.candidates(loaded.instance, settings)
+    cands = engine.candidates(loaded.instance, weights())
     keep = _best_per_need(cands, current_app.config["MATCH_SUGGESTIONS_PER_NEED"])
-    rows = _rows(loaded, cands, keep, None, None)
-    for row in rows:
-        del row["allocated"], row["run_id"]
-    return _replace_suggestions(rows, [Match.party_id == party_id])
+    return _replace_suggestions(_rows(loaded, cands, keep), [Match.party_id == party_id])
 
 
 def refresh_offer_suggestions(offer_id: int, *, today: date | None = None) -> int:
     """Recompute the suggestions for one offer (after it is saved, published or closed): every need it fits."""
     loaded = load(today or clock_today(), offer_id=offer_id)
     cands = engine.candidates(loaded.instance, weights())
-    rows = _rows(loaded, cands, np.ones(len(cands), dtype=bool), None, None)
-    for row in rows:
-        del row["allocated"], row["run_id"]
-    return _replace_suggestions(rows, [Match.offer_id == offer_id])
+    return _replace_suggestions(_rows(loaded, cands, np.ones(len(cands), dtype=bool)), [Match.offer_id == offer_id])
 
 
 def expire_matches(today: date) -> int:
@@ -196,8 +193,6 @@ class RunResult:
 
 def _group_shares(loaded, cands, chosen) -> dict:
     """Served weight ÷ servable weight per UN regional group, for comparing runs."""
-    from tracker.parties.models import REGIONAL_GROUPS
-
     instance = loaded.instance
     has_candidate = np.zeros(len(instance.needs.weight), dtype=bool)
     has_candidate[cands.need] = True
