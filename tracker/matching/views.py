@@ -26,6 +26,7 @@ from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, 
 bp = Blueprint("matching", __name__)
 
 FINISHED = tuple(status for status in MATCH_STATUSES if status not in IN_PROGRESS and status != SUGGESTED)
+# MATCH_STATUSES is in funnel order, the statuses that end a match early last.
 STEP_NAMES = {
     "match.propose": _l("Proposed"),
     "match.agree": _l("Agreed"),
@@ -55,7 +56,7 @@ def index():
         status = request.args.get("status") if request.args.get("status") in MATCH_STATUSES else None
         page, counts = queries.all_matches(status, requested_page())
         return render_template("matching/secretariat.html", page=page, counts=counts, status=status,
-                               FUNNEL=FUNNEL, FINISHED=FINISHED)
+                               FUNNEL=FUNNEL)
     party = current_user.party if current_user.party_id else None
     if party is not None and acts_for_party(current_user, party):
         suggestions = queries.for_party(party.id, (SUGGESTED,))
