@@ -511,3 +511,18 @@ def test_the_matching_pages_read_a_fixed_number_of_queries_whatever_the_rows(app
     many = counts()
     assert db.session.scalar(select(func.count()).select_from(Match)) > 10
     assert many == few
+
+
+def test_the_secretariat_sees_the_funnel_and_the_matches_past_the_suggestions(app, ctx):
+    __, offer, match = refreshed_pair()
+    other = lab_offer(title="Second lab offer")
+    services.refresh_party_suggestions(party("KEN").id)
+    db.session.commit()
+    users = people(offer)
+    step(as_user(app, users["party"]), match, "propose")
+    client = as_user(app, users["secretariat"])
+
+    html = client.get("/matches").get_data(as_text=True)
+    assert "Matches past the suggestions" in html and offer.title in html and other.title not in html
+    html = client.get("/matches?status=suggested").get_data(as_text=True)
+    assert other.title in html and offer.title not in html

@@ -14,6 +14,7 @@ from tracker.matching.models import (
 )
 from tracker.needs.permissions import PROVIDER_VISIBILITIES
 from tracker.offers.models import Offer
+from tracker.paging import Page
 
 FINISHED_SHOWN = 50
 
@@ -58,12 +59,9 @@ def recent_finished(matches: list[Match]) -> list[Match]:
 
 
 def all_matches(status: str | None, page: int, per_page: int = 50):
-    """Every match (for the Secretariat), newest step first, with counts per status."""
-    from tracker.paging import Page
-
-    query = select(Match)
-    if status:
-        query = query.where(Match.status == status)
+    """The matches of one status, or (None) every match past the suggestions, for the Secretariat; the latest
+    step first, with the counts per status."""
+    query = select(Match).where(Match.status == status if status else Match.status != SUGGESTED)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(_loaded(query.order_by(Match.step_at.desc(), Match.id.desc())
                                       .limit(per_page).offset((page - 1) * per_page))).unique().all()

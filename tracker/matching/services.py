@@ -238,8 +238,9 @@ def run_allocation(*, actor, today: date | None = None) -> RunResult:
         db.session.flush()
         keep = _best_per_need(cands, current_app.config["MATCH_SUGGESTIONS_PER_NEED"]) | result.chosen
         rows = _rows(loaded, cands, keep, result.chosen, run.id)
-        # Pairs the previous run allocated lose the mark, whatever happens to them now.
-        db.session.execute(update(Match).where(Match.allocated.is_(True)).values(allocated=False))
+        # Suggestions the previous run allocated lose the mark; pairs in the workflow keep it as their origin.
+        db.session.execute(update(Match).where(Match.allocated.is_(True), Match.status == SUGGESTED)
+                           .values(allocated=False))
         suggestions = _replace_suggestions(rows, [])
         run.seconds = round(time.perf_counter() - clock, 3)
         record(actor, "match.run", run, after=snapshot(run, ("needs", "offers", "candidates", "served",
