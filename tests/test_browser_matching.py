@@ -180,9 +180,11 @@ def test_a_suggestion_goes_from_proposal_to_a_rated_delivery(browser, live_url, 
     assert funnel.get_by_role("columnheader", name="Closed").count() == 1  # each status once
     rows = secretariat.locator("table.matches tbody tr")
     assert "Closed" in rows.filter(has_text="Kenya").filter(has_text=TITLE).inner_text()
-    assert "Suggested by allocation" in secretariat.locator("table.matches").inner_text()
     assert "No step for 61 days" in rows.filter(has_text="Uganda").filter(has_text="Reference materials").inner_text()
     shot(secretariat, "60-secretariat-matches")
+    funnel.locator("td").first.get_by_role("link").click()  # the suggestions' count
+    assert secretariat.get_by_role("heading", name="Suggested", level=2).is_visible()
+    assert "Suggested by allocation" in secretariat.locator("table.matches").inner_text()
 
     # --- Kenya's matches in Chinese (the CJK font renders them).
     kenya.get_by_role("navigation", name="Main").get_by_role("link", name="Matches").click()
