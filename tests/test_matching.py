@@ -526,3 +526,19 @@ def test_the_secretariat_sees_the_funnel_and_the_matches_past_the_suggestions(ap
     assert "Matches past the suggestions" in html and offer.title in html and other.title not in html
     html = client.get("/matches?status=suggested").get_data(as_text=True)
     assert other.title in html and offer.title not in html
+
+
+def test_a_provider_sees_the_ten_best_needs_per_offer_and_all_of_them_on_the_offer_s_own_list(app, ctx):
+    cycle = make_cycle()
+    isos = ["UGA", "TZA", "RWA", "BDI", "ETH", "SOM", "SDN", "MWI", "ZMB", "MOZ", "ZWE", "NGA"]
+    for rank, iso3 in enumerate(isos):
+        make_assessment(iso3, cycle, {"A.8(1)": {"level": "high" if rank < 6 else "low", "priority": 1}})
+    offer = lab_offer()
+    services.refresh_offer_suggestions(offer.id)
+    db.session.commit()
+    client = as_user(app, make_user(PROVIDER, party_iso3=None, organisation=offer.organisation))
+
+    html = client.get("/matches").get_data(as_text=True)
+    assert html.count('class="suggestion"') == 10 and "All 12 suggestions for this offer" in html
+    html = client.get(f"/matches?offer={offer.id}").get_data(as_text=True)
+    assert html.count('class="suggestion"') == 12 and "Back to the suggestions for every offer" in html

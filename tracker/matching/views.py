@@ -26,6 +26,8 @@ from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, 
 bp = Blueprint("matching", __name__)
 
 FINISHED = tuple(status for status in MATCH_STATUSES if status not in IN_PROGRESS and status != SUGGESTED)
+# Suggestions shown per offer on a provider's page (a Party's needs have at most MATCH_SUGGESTIONS_PER_NEED).
+SHOWN_PER_GROUP = 10
 # MATCH_STATUSES is in funnel order, the statuses that end a match early last.
 STEP_NAMES = {
     "match.propose": _l("Proposed"),
@@ -44,7 +46,8 @@ def _helpers():
     now = utcnow()
     return {"reasons": reasons, "components": components, "age": lambda match: queries.age(match, now),
             "next_actor": queries.next_actor, "MATCH_STATUSES": MATCH_STATUSES, "need_level_names": NEED_LEVELS,
-            "DECLINE_REASONS": DECLINE_REASONS, "STEP_NAMES": STEP_NAMES}
+            "DECLINE_REASONS": DECLINE_REASONS, "STEP_NAMES": STEP_NAMES,
+            "SHOWN_PER_GROUP": SHOWN_PER_GROUP}
 
 
 @bp.get("/matches")
@@ -62,7 +65,7 @@ def index():
         suggestions = queries.for_party(party.id, (SUGGESTED,))
         matches = queries.for_party(party.id, IN_PROGRESS + FINISHED)
         return render_template(
-            "matching/mine.html", side=PARTY_SIDE, party=party,
+            "matching/mine.html", side=PARTY_SIDE, party=party, focus=None,
             groups=queries.grouped(suggestions, lambda match: match.key_area),
             active=[m for m in matches if m.status in IN_PROGRESS],
             finished=queries.recent_finished([m for m in matches if m.status in FINISHED]),
@@ -71,9 +74,14 @@ def index():
     if organisation is not None and current_user.has_role("provider"):
         vetted = is_vetted_provider(current_user)
         suggestions = queries.for_organisation(organisation.id, (SUGGESTED,), suggestions=True) if vetted else []
+        # ?offer=ID: that offer's suggestions only, all of them.
+        focus = request.args.get("offer", "")
+        focus = int(focus) if focus.isdecimal() and len(focus) < 10 else None
+        if focus is not None:
+            suggestions = [match for match in suggestions if match.offer_id == focus]
         matches = queries.for_organisation(organisation.id, IN_PROGRESS + FINISHED, suggestions=False)
         return render_template(
-            "matching/mine.html", side=PROVIDER_SIDE, organisation=organisation, awaits_vetting=awaits_vetting(
+            "matching/mine.html", side=PROVIDER_SIDE, organisation=organisation, focus=focus, awaits_vetting=awaits_vetting(
                 current_user), groups=queries.grouped(suggestions, lambda match: match.offer),
             active=[m for m in matches if m.status in IN_PROGRESS],
             finished=queries.recent_finished([m for m in matches if m.status in FINISHED]))
