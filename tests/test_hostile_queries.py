@@ -3,15 +3,15 @@ import itertools
 
 import pytest
 
-from tests.conftest import login, make_user
-from tracker.accounts.models import SECRETARIAT
+from tests.conftest import login, make_organisation, make_user
+from tracker.accounts.models import PROVIDER, SECRETARIAT
 
 LIST_PAGES = ["/offers", "/offers/export", "/needs", "/needs/heatmap", "/needs/export", "/activities",
               "/activities/export", "/admin/audit", "/admin/users", "/admin/outbox", "/admin/organisations",
-              "/parties", "/my-offers", "/cycles"]
+              "/parties", "/my-offers", "/cycles", "/matches", "/matching/runs", "/matching/runs/compare"]
 VALUES = ["abc", "-1", "99999999999999999999999", "\x00", "'; DROP TABLE offer;--", "检测", "<script>", "1e309", ""]
 PARAMETERS = ["page", "q", "goal", "key_area", "group", "level", "priority", "cycle", "status", "year", "party",
-              "format", "sort", "since", "until", "object_id", "actor", "role", "vetted"]
+              "format", "sort", "since", "until", "object_id", "actor", "role", "vetted", "offer", "a", "b"]
 
 
 @pytest.mark.parametrize("url", LIST_PAGES)
@@ -24,8 +24,15 @@ def test_odd_query_arguments_never_cause_a_server_error(client, url):
     assert failures == []
 
 
+def test_odd_offer_arguments_on_a_provider_s_matches_never_cause_a_server_error(client):
+    login(client, make_user(PROVIDER, party_iso3=None, organisation=make_organisation("Odd", vetted=True)))
+    assert [value for value in VALUES if client.get("/matches", query_string={"offer": value}).status_code >= 500] \
+        == []
+
+
 @pytest.mark.parametrize("url", ["/admin/users/{n}", "/activities/{n}", "/offers/{n}", "/assessments/{n}",
-                                 "/assessments/{n}/versions", "/cycles/{n}", "/assessments/{n}/template.xlsx"])
+                                 "/assessments/{n}/versions", "/cycles/{n}", "/assessments/{n}/template.xlsx",
+                                 "/matches/{n}"])
 def test_huge_ids_in_urls_are_not_found(client, url):
     login(client, make_user(SECRETARIAT, party_iso3=None))
     assert client.get(url.format(n=10**30)).status_code == 404
