@@ -9,32 +9,23 @@ median and 95th percentile per page, in milliseconds, and the queries each page 
 """
 import argparse
 import gc
-import os
 import statistics
-import tempfile
 import time
 
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
-from tracker import create_app
-from tracker.accounts.demo import demo_password, load_demo_accounts
-from tracker.assessments.demo import load_demo_assessments
-from tracker.organisations.demo import load_demo_providers
-from tracker.assessments.models import Assessment, AssessmentCycle
-from tracker.assessments.seed import load_declared_questions
-from tracker.config import database_url
-from tracker.extensions import db
-from tracker.framework.seed import load_framework
-from tracker.parties.models import Party
-from tracker.parties.seed import load_parties
+from benchmarks.demo_database import demo_app, scratch_url
+
+from tracker.accounts.demo import DEMO_ORGANISATION, demo_password
 from tracker.accounts.models import User
+from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.assessments.services import start_assessment
+from tracker.extensions import db
 from tracker.matching.demo import load_demo_matches
 from tracker.matching.models import Match
 from tracker.offers.models import Offer
 from tracker.organisations.models import Organisation
-from tracker.accounts.demo import DEMO_ORGANISATION
+from tracker.parties.models import Party
 
 PAGES = ["/", "/framework", "/framework/A.8", "/framework/key-areas/A.8(3)", "/parties",
          "/parties?status=all", "/parties/KEN", "/login", "/register/party", "/offers", "/offers?q=detection",
@@ -52,24 +43,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
     runs = parser.parse_args().runs
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    if url.startswith("postgres"):
-        engine = create_engine(database_url(url))
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    url = scratch_url()
+    app = demo_app(url, WTF_CSRF_ENABLED=False)
     queries = []
     with app.app_context():
-        upgrade()
-        load_framework()
-        load_parties()
-        load_declared_questions()
-        load_demo_accounts()
-        load_demo_assessments()
-        load_demo_providers()
-        db.session.flush()
         load_demo_matches()
         db.session.commit()
         cycle = db.session.scalar(db.select(AssessmentCycle).where(AssessmentCycle.baseline.is_(False)))

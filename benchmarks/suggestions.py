@@ -8,26 +8,17 @@ Prints one JSON object per operation: median and max seconds over the runs, and 
 """
 import argparse
 import json
-import os
 import statistics
-import tempfile
 import time
 
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from tracker import create_app
-from tracker.accounts.demo import load_demo_accounts
-from tracker.assessments.demo import load_demo_assessments
-from tracker.assessments.seed import load_declared_questions
-from tracker.config import database_url
+from benchmarks.demo_database import demo_app, scratch_url
+
 from tracker.extensions import db
-from tracker.framework.seed import load_framework
 from tracker.matching import queries, services
 from tracker.matching.models import SUGGESTED, Match
-from tracker.organisations.demo import load_demo_providers
 from tracker.parties.models import Party
-from tracker.parties.seed import load_parties
 
 
 def timed(runs: int, action) -> list[float]:
@@ -49,24 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    if url.startswith("postgres"):
-        engine = create_engine(database_url(url))
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-        load_framework()
-        load_parties()
-        load_declared_questions()
-        load_demo_accounts()
-        load_demo_assessments()
-        load_demo_providers()
-        db.session.commit()
-
+    url = scratch_url()
+    with demo_app(url).app_context():
         run_timings = timed(runs, lambda: services.run_allocation(actor=None))
         run = queries.runs(1)[0]
         report("global run (load, candidates, allocation, save)", run_timings, database=url.split(":")[0],
