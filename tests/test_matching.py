@@ -267,6 +267,7 @@ def test_a_provider_may_propose_and_link_an_activity_it_already_recorded(app, ct
     recorded = db.session.get(Activity, recorded.id)
     assert sorted(p.iso3 for p in recorded.beneficiaries) == ["KEN", "UGA"]
     assert "A.8(1)" in [a.code for a in recorded.key_areas] and recorded.offer_id == offer.id
+    assert recorded.support_type == "training"  # wanted by the need and given by the offer
     assert db.session.get(Match, match.id).status == DELIVERED
 
 

@@ -377,11 +377,20 @@ def start_delivery(match: Match, *, actor, lock_version: int | None = None) -> N
     _step(match, actor, "match.start_delivery", status=DELIVERING)
 
 
+def support_type_of(match: Match) -> str | None:
+    """The type of support the pair is about: the first the offer gives that the need wants, else the offer's
+    first."""
+    wanted = match.need.support_types if match.need is not None else []
+    given = match.offer.support_types or []
+    return next((code for code in given if code in wanted), given[0] if given else None)
+
+
 def delivery_input(match: Match, data: ActivityInput) -> ActivityInput:
     """The activity as the provider described it, with the match's Party, key area and offer always in it."""
     data.beneficiaries = sorted(set(data.beneficiaries) | {match.party.iso3})
     data.key_areas = list(dict.fromkeys([match.key_area.code, *data.key_areas]))
     data.offer_id = match.offer_id
+    data.support_type = data.support_type or support_type_of(match)
     if not data.languages:
         wanted = match.need.languages if match.need is not None else []
         data.languages = [code for code in match.offer.languages if not wanted or code in wanted]
@@ -406,17 +415,20 @@ def record_delivery(match: Match, *, actor, data: ActivityInput | None = None, a
                                {"activity_id": _("Choose one of your organisation's activities that was not "
                                                  "cancelled.")})
         before = {"beneficiaries": sorted(p.iso3 for p in activity.beneficiaries),
-                  "key_areas": [a.code for a in activity.key_areas], "offer_id": activity.offer_id}
+                  "key_areas": [a.code for a in activity.key_areas], "offer_id": activity.offer_id,
+                  "support_type": activity.support_type}
         if match.party not in activity.beneficiaries:
             activity.beneficiaries.append(match.party)
         if match.key_area not in activity.key_areas:
             activity.key_areas.append(match.key_area)
         activity.offer_id = activity.offer_id or match.offer_id
+        activity.support_type = activity.support_type or support_type_of(match)
         activity.updated_at = utcnow()
         activity.updated_by_id = actor.id
         db.session.flush()
         after = {"beneficiaries": sorted(p.iso3 for p in activity.beneficiaries),
-                 "key_areas": [a.code for a in activity.key_areas], "offer_id": activity.offer_id}
+                 "key_areas": [a.code for a in activity.key_areas], "offer_id": activity.offer_id,
+                 "support_type": activity.support_type}
         record(actor, "activity.link_match", activity, before=before, after=after)
     _step(match, actor, "match.deliver", status=DELIVERED, activity_id=activity.id)
     return activity

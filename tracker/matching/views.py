@@ -105,8 +105,7 @@ def _delivery_form(match: Match, formdata=None) -> DeliveryForm:
         (activity.id, activity.title) for activity in activities]
     if formdata is None:
         form.title.data = match.offer.title
-        support = [code for code in match.offer.support_types if match.need and code in match.need.support_types]
-        form.support_type.data = (support or match.offer.support_types or [""])[0]
+        form.support_type.data = services.support_type_of(match) or ""
         form.modality.data = match.offer.modality or ""
     return form
 
