@@ -74,13 +74,16 @@ def export_parties(fmt: str, language: str) -> None:
 def register_commands(app: Flask) -> None:
     from tracker.activities.exports import export_activities
     from tracker.assessments.exports import export_assessments, export_needs
+    from tracker.indicators.commands import export_indicators, indicators_cli
     from tracker.matching.commands import export_matches, match_cli
     from tracker.offers.commands import offers_cli
     from tracker.offers.exports import export_offers
 
-    for command in (export_needs, export_assessments, export_activities, export_offers, export_matches):
+    for command in (export_needs, export_assessments, export_activities, export_offers, export_matches,
+                    export_indicators):
         export_group.add_command(command)
     app.cli.add_command(offers_cli)
     app.cli.add_command(match_cli)
+    app.cli.add_command(indicators_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(export_group)

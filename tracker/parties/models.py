@@ -1,4 +1,6 @@
 """States (and the EU) with their status under the Protocols and UN groupings."""
+from datetime import date
+
 from babel import Locale
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +27,10 @@ class Party(db.Model):
     un_regional_group: Mapped[str | None] = mapped_column(String(16), index=True)
     cartagena_party: Mapped[bool] = mapped_column(default=False, index=True)
     supplementary_protocol_party: Mapped[bool] = mapped_column(default=False)
+    # When it became a Party (not in the reference data: empty means a Party at every date). The indicators'
+    # denominator is the Parties as at a cycle's reference date.
+    cartagena_since: Mapped[date | None]
+    supplementary_since: Mapped[date | None]
     ldc: Mapped[bool] = mapped_column(default=False)
     sids: Mapped[bool] = mapped_column(default=False)
     # UN WESP classification: "developed", "transition" (economy in transition) or "developing".
