@@ -3,12 +3,12 @@ activities by the cycle's end, the Parties at the reference date), the stored va
 export contract."""
 import itertools
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_organisation, party
+from tests.conftest import make_organisation, party, post
 from tests.test_needs_explorer import make_assessment, make_cycle
 from tracker.activities.models import Activity
 from tracker.assessments.models import DRAFT, DeclaredAnswer, DeclaredQuestion
@@ -142,3 +142,52 @@ def test_the_facts_of_a_cycle_take_the_same_few_queries_whatever_the_number_of_p
     many, facts = queries_for(["UGA", "TZA", "PER", "BRA", "IND"])
     assert few == many <= 9
     assert len(facts.activities) == 6 and len(facts.needs["A.1(1)"]) == 6
+
+
+@pytest.fixture
+def small_rules_everywhere(small_rules, monkeypatch):
+    monkeypatch.setattr("tracker.indicators.views.rules", lambda: RULES)
+
+
+def test_the_indicator_page_shows_the_rule_in_words_and_the_values_per_scope_with_the_change_since_baseline(
+        client, small_rules_everywhere):
+    RULES["A.1(a)"]["counted_en"] = "Parties with a need in A.1(1) that benefited from a completed activity there."
+    baseline = make_cycle("Baseline", opens_on=date(2024, 1, 1))
+    baseline.baseline = True
+    current = make_cycle("Mid-term")
+    make_assessment("KEN", baseline, {"A.1(1)": "high"})
+    make_assessment("KEN", current, {"A.1(1)": "high"}, visibility="public")
+    make_assessment("UGA", current, {"A.1(1)": "high"})
+    compute_cycle(baseline)
+    completed(["KEN", "UGA"])
+    compute_cycle(current)
+    db.session.commit()
+
+    html = client.get("/indicators/A.1(a)").get_data(as_text=True)
+    assert "Parties with a need in A.1(1) that benefited" in html
+    assert "The Parties to the Cartagena Protocol as at the cycle" in html
+    assert "Mid-term" in html and "Baseline" in html and "100 %" in html and "+100 points" in html
+    # Kenya made its assessment public; Uganda did not: it is counted but not named.
+    assert "Kenya" in html and "Uganda" not in html and "1 not named" in html
+    assert "No Party in this scope reported a need in these key areas." in html
+
+    html = client.get("/indicators").get_data(as_text=True)
+    assert "A.1(a)" in html and "Needs met" in html and "100 %" in html
+    assert client.get("/indicators/Z.9(z)").status_code == 404
+
+
+def test_every_indicator_page_renders_with_the_real_rules_in_both_languages(app, ctx, client):
+    from tracker.indicators.rules import rules
+
+    cycle = make_cycle()
+    make_assessment("KEN", cycle, {"A.1(1)": "high"}, visibility="public")
+    completed(["KEN"])
+    compute_cycle(cycle)
+    db.session.commit()
+    assert client.get("/indicators").status_code == 200
+    for code in rules():
+        response = client.get(f"/indicators/{code}")
+        assert response.status_code == 200, code
+    post(client, "/language", {"language": "zh"})
+    html = client.get("/indicators/B.1(a)").get_data(as_text=True)
+    assert "计算方法" in html

@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.audit.views import bp as audit_bp
     from tracker.core.views import register_core
     from tracker.framework.views import bp as framework_bp
+    from tracker.indicators.views import bp as indicators_bp
     from tracker.mail.views import bp as mail_bp
     from tracker.matching.views import bp as matching_bp
     from tracker.needs.views import bp as needs_bp
@@ -42,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_core(app)
     for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
                       assessments_bp, assessment_uploads_bp, activities_bp, offers_bp, needs_bp,
-                      matching_bp):
+                      matching_bp, indicators_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

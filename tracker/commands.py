@@ -30,6 +30,9 @@ def seed_command(demo: bool) -> None:
     accounts = []
     if demo:
         from tracker.assessments.demo import load_demo_assessments
+        from tracker.assessments.models import AssessmentCycle
+        from tracker.indicators.models import IndicatorValue
+        from tracker.indicators.services import compute_cycle
         from tracker.matching.demo import load_demo_matches
         from tracker.organisations.demo import load_demo_providers
 
@@ -39,6 +42,10 @@ def seed_command(demo: bool) -> None:
         db.session.flush()
         for line in load_demo_matches():
             click.echo(line)
+        computed = set(db.session.scalars(db.select(IndicatorValue.cycle_id).distinct()))
+        for cycle in db.session.scalars(db.select(AssessmentCycle).order_by(AssessmentCycle.opens_on)):
+            if cycle.id not in computed:
+                click.echo(f"indicators of {cycle.name}: {compute_cycle(cycle)} values computed")
     db.session.commit()
     if accounts:
         click.echo(f"\nDemo accounts (password: {demo_password()}):")

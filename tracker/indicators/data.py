@@ -68,8 +68,7 @@ def _activities(cycle: AssessmentCycle) -> list[ActivityFacts]:
     done = and_(Activity.status == COMPLETED, or_(ended.is_(None), ended <= cycle.closes_on))
     rows = db.session.execute(select(
         Activity.id, Activity.party_id, Activity.party_role, Activity.support_type, Activity.outputs,
-        Activity.participants_women, Activity.participants_men, Activity.participants_other,
-        Activity.funding_amount).where(done)).all()
+        Activity.participants_women, Activity.participants_men, Activity.participants_other).where(done)).all()
     areas, examples, beneficiaries = defaultdict(set), defaultdict(set), defaultdict(set)
     for activity_id, code in db.session.execute(
             select(activity_key_area.c.activity_id, KeyArea.code)
@@ -90,7 +89,7 @@ def _activities(cycle: AssessmentCycle) -> list[ActivityFacts]:
     for row in rows:
         organised = {row.party_id} if row.party_id and row.party_role == "organised" else set()
         took_part = {row.party_id} if row.party_id and row.party_role == "took_part" else set()
-        funded = organised if row.funding_amount else set()
+        funded = organised if row.support_type == "funding" else set()
         facts.append(ActivityFacts(
             key_areas=frozenset(areas[row.id]), examples=frozenset(examples[row.id]), support_type=row.support_type,
             organised=frozenset(organised), benefited=frozenset(beneficiaries[row.id] | took_part),

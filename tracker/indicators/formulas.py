@@ -29,7 +29,7 @@ class ActivityFacts:
     support_type: str | None
     organised: frozenset[int]  # Parties that organised it (Party records)
     benefited: frozenset[int]  # beneficiaries of an organisation's activity, and Parties that took part
-    funded: frozenset[int]     # Parties that recorded funding an activity they organised
+    funded: frozenset[int]     # Parties that organised it with funding as its type of support
     outputs: int
     participants: int
 

@@ -1,0 +1,127 @@
+"""The indicators' pages: every indicator with its latest value and the change since the baseline, and one page
+per indicator with its rule in words and its values per cycle and scope."""
+from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.accounts.permissions import is_secretariat
+from tracker.assessments.models import Assessment, AssessmentCycle
+from tracker.extensions import db
+from tracker.framework.models import CBIndicator, PlanIndicator
+from tracker.i18n import current_language
+from tracker.indicators.formulas import GLOBAL, LDC, SIDS, scopes
+from tracker.indicators.models import IndicatorValue
+from tracker.indicators.rules import PLAN_PREFIX, rules
+from tracker.parties.models import REGIONAL_GROUPS, Party
+from tracker.parties.views import REGIONAL_GROUP_NAMES
+
+bp = Blueprint("indicators", __name__)
+
+KIND_NAMES = {
+    "need_met": _l("Needs met"),
+    "has_activity": _l("Parties with activities"),
+    "assessment_done": _l("Self-assessments submitted"),
+    "declared": _l("Declared by the Parties"),
+    "declared_number": _l("Number declared by the Parties"),
+    "count_outputs": _l("Count of activities or outputs"),
+    "secretariat_value": _l("Entered by the Secretariat"),
+    "no_data": _l("No data yet"),
+}
+DENOMINATOR_NAMES = {
+    "cartagena": _l("The Parties to the Cartagena Protocol as at the cycle's reference date."),
+    "supplementary": _l("The Parties to the Supplementary Protocol as at the cycle's reference date."),
+}
+SCOPE_NAMES = {GLOBAL: _l("All Parties"), **REGIONAL_GROUP_NAMES, LDC: _l("Least developed countries"),
+               SIDS: _l("Small island developing States")}
+# The reasons the formulas give (tracker/indicators/formulas.py), in the interface language.
+REASONS = {
+    "No Party in this scope is in the denominator.": _l("No Party in this scope is in the denominator."),
+    "No Party in this scope reported a need in these key areas.":
+        _l("No Party in this scope reported a need in these key areas."),
+    "No Party in this scope answered the question.": _l("No Party in this scope answered the question."),
+    "No Party in this scope gave the number.": _l("No Party in this scope gave the number."),
+    "The Secretariat enters this value for all Parties only.":
+        _l("The Secretariat enters this value for all Parties only."),
+    "The Secretariat has not entered this value for the cycle yet.":
+        _l("The Secretariat has not entered this value for the cycle yet."),
+}
+
+
+def text(rule: dict, field: str) -> str:
+    """A rule's text in the interface language, falling back to English."""
+    value = rule.get(field)
+    if isinstance(value, dict):
+        return value.get(current_language()) or value.get("en", "")
+    return rule.get(f"{field}_{current_language()}") or rule.get(f"{field}_en", "")
+
+
+def reason(value: IndicatorValue, rule: dict) -> str:
+    if rule["kind"] == "no_data":
+        return text(rule["params"], "data_needed")
+    return str(REASONS.get(value.reason, value.reason))
+
+
+def _cycles() -> list[AssessmentCycle]:
+    return list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.opens_on)))
+
+
+def _framework_items() -> dict[str, object]:
+    """Indicator code (with the Annex I prefix) → its framework item, for the texts."""
+    items = {item.code: item for item in db.session.scalars(select(CBIndicator).order_by(CBIndicator.position))}
+    items.update({PLAN_PREFIX + item.code: item
+                  for item in db.session.scalars(select(PlanIndicator).order_by(PlanIndicator.position))})
+    return items
+
+
+@bp.app_template_filter("indicator_value")
+def indicator_value(value: IndicatorValue | None) -> str:
+    """A share as a percentage, anything else as a number; a dash when there is no value."""
+    if value is None or value.value is None:
+        return "—"
+    if value.denominator is not None:
+        return f"{value.value * 100:.0f} %"
+    return f"{value.value:,.0f}" if float(value.value).is_integer() else f"{value.value:,.1f}"
+
+
+@bp.get("/indicators")
+def index():
+    cycles = _cycles()
+    baseline = next((cycle for cycle in cycles if cycle.baseline), None)
+    values = {(value.code, value.cycle_id): value for value in db.session.scalars(
+        select(IndicatorValue).where(IndicatorValue.scope == GLOBAL))}
+    computed = [cycle for cycle in cycles if any(key[1] == cycle.id for key in values)]
+    latest = computed[-1] if computed else None
+    return render_template("indicators/index.html", rules=rules(), items=_framework_items(), values=values,
+                           latest=latest, baseline=baseline if baseline is not latest else None,
+                           KIND_NAMES=KIND_NAMES, PLAN_PREFIX=PLAN_PREFIX)
+
+
+def _named_parties(value: IndicatorValue, names: dict[int, str], public: set[tuple[int, int]]) -> tuple[list, int]:
+    """The Parties behind a numerator that the user may see named, and how many others there are. The
+    Secretariat sees all; others see the Parties that made their assessment of the cycle public."""
+    if is_secretariat(current_user):
+        shown = value.parties
+    else:
+        shown = [pid for pid in value.parties if (pid, value.cycle_id) in public]
+    return sorted(names[pid] for pid in shown if pid in names), len(value.parties) - len(shown)
+
+
+@bp.get("/indicators/<path:code>")
+def detail(code):
+    rule = rules().get(code) or abort(404)
+    item = _framework_items().get(code)
+    cycles = _cycles()
+    values = {(value.cycle_id, value.scope): value for value in db.session.scalars(
+        select(IndicatorValue).where(IndicatorValue.code == code))}
+    baseline = next((cycle for cycle in cycles if cycle.baseline), None)
+    language = current_language()
+    names = {party.id: party.name(language) for party in db.session.scalars(select(Party))}
+    public = set(db.session.execute(select(Assessment.party_id, Assessment.cycle_id)
+                                    .where(Assessment.visibility == "public")).all())
+    named = {key: _named_parties(value, names, public) for key, value in values.items()}
+    return render_template(
+        "indicators/detail.html", code=code, rule=rule, item=item, cycles=cycles, values=values,
+        baseline=baseline, scopes=scopes(REGIONAL_GROUPS), named=named, text=text, reason=reason,
+        KIND_NAMES=KIND_NAMES, DENOMINATOR_NAMES=DENOMINATOR_NAMES, SCOPE_NAMES=SCOPE_NAMES,
+        plan=code.startswith(PLAN_PREFIX))
