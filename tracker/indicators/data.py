@@ -64,36 +64,40 @@ def load_facts(cycle: AssessmentCycle) -> Facts:
 
 
 def _activities(cycle: AssessmentCycle) -> list[ActivityFacts]:
+    # Plain rows through the connection: tens of thousands, no ORM objects wanted.
+    execute = db.session.connection().execute
     ended = func.coalesce(Activity.end_date, Activity.start_date)
     done = and_(Activity.status == COMPLETED, or_(ended.is_(None), ended <= cycle.closes_on))
-    rows = db.session.execute(select(
-        Activity.id, Activity.party_id, Activity.party_role, Activity.support_type, Activity.outputs,
+    rows = execute(select(
+        Activity.id, Activity.party_id, Activity.party_role, Activity.support_type,
+        func.json_array_length(Activity.outputs),
         Activity.participants_women, Activity.participants_men, Activity.participants_other).where(done)).all()
     areas, examples, beneficiaries = defaultdict(set), defaultdict(set), defaultdict(set)
-    for activity_id, code in db.session.execute(
+    for activity_id, code in execute(
             select(activity_key_area.c.activity_id, KeyArea.code)
             .join(KeyArea, KeyArea.id == activity_key_area.c.key_area_id)
-            .join(Activity, Activity.id == activity_key_area.c.activity_id).where(done)):
+            .join(Activity, Activity.id == activity_key_area.c.activity_id).where(done)).all():
         areas[activity_id].add(code)
-    for activity_id, code in db.session.execute(
+    for activity_id, code in execute(
             select(activity_activity_example.c.activity_id, ActivityExample.code)
             .join(ActivityExample, ActivityExample.id == activity_activity_example.c.activity_example_id)
-            .join(Activity, Activity.id == activity_activity_example.c.activity_id).where(done)):
+            .join(Activity, Activity.id == activity_activity_example.c.activity_id).where(done)).all():
         examples[activity_id].add(code)
-    for activity_id, party_id in db.session.execute(
+    for activity_id, party_id in execute(
             select(activity_beneficiary.c.activity_id, activity_beneficiary.c.party_id)
-            .join(Activity, Activity.id == activity_beneficiary.c.activity_id).where(done)):
+            .join(Activity, Activity.id == activity_beneficiary.c.activity_id).where(done)).all():
         beneficiaries[activity_id].add(party_id)
 
     facts = []
-    for row in rows:
-        organised = {row.party_id} if row.party_id and row.party_role == "organised" else set()
-        took_part = {row.party_id} if row.party_id and row.party_role == "took_part" else set()
-        funded = organised if row.support_type == "funding" else set()
+    empty = frozenset()
+    for activity_id, party_id, role, support_type, outputs, women, men, other in rows:
+        organised = frozenset((party_id,)) if party_id and role == "organised" else empty
+        took_part = {party_id} if party_id and role == "took_part" else empty
         facts.append(ActivityFacts(
-            key_areas=frozenset(areas[row.id]), examples=frozenset(examples[row.id]), support_type=row.support_type,
-            organised=frozenset(organised), benefited=frozenset(beneficiaries[row.id] | took_part),
-            funded=frozenset(funded), outputs=len(row.outputs or []),
-            participants=sum(n or 0 for n in (row.participants_women, row.participants_men, row.participants_other)),
+            key_areas=frozenset(areas.get(activity_id, empty)), examples=frozenset(examples.get(activity_id, empty)),
+            support_type=support_type, organised=organised,
+            benefited=frozenset(beneficiaries.get(activity_id, empty) | took_part),
+            funded=organised if support_type == "funding" else empty, outputs=outputs or 0,
+            participants=(women or 0) + (men or 0) + (other or 0),
         ))
     return facts

@@ -6,6 +6,7 @@ and, when the value cannot be computed, the reason.
 """
 import statistics
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 GLOBAL, LDC, SIDS = "global", "LDC", "SIDS"
 MET_LEVELS = ("low", "medium", "high")
@@ -20,9 +21,9 @@ class PartyFacts:
     supplementary: bool  # a Party to the Supplementary Protocol at that date
 
 
-@dataclass(frozen=True)
-class ActivityFacts:
-    """A completed activity: the key areas, examples and support type, and the Parties by role."""
+class ActivityFacts(NamedTuple):
+    """A completed activity: the key areas, examples and support type, and the Parties by role (a tuple: tens
+    of thousands are made per cycle)."""
 
     key_areas: frozenset[str]
     examples: frozenset[str]
@@ -42,6 +43,36 @@ class Facts:
     submitted: set[int] = field(default_factory=set)           # Parties with a submitted assessment
     answers: dict[str, dict[int, tuple[str | None, int | None]]] = field(default_factory=dict)  # question -> Party
     secretariat: dict[str, float] = field(default_factory=dict)  # code -> value entered
+    # What several rules and scopes ask again: the activities matching some params, the Parties in some roles.
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def matching(self, params: dict) -> list[ActivityFacts]:
+        """The activities in any of the key areas (of the support types, with the examples, when given)."""
+        areas = tuple(sorted(params.get("key_areas") or []))
+        types = frozenset(params.get("support_types") or [])
+        examples = frozenset(params.get("activity_examples") or [])
+        key = ("matching", areas, types, examples)
+        if key not in self._cache:
+            if "by_area" not in self._cache:
+                by_area = {}
+                for activity in self.activities:
+                    for code in activity.key_areas:
+                        by_area.setdefault(code, []).append(activity)
+                self._cache["by_area"] = by_area
+            pool = self.activities if not areas else list({id(a): a for code in areas
+                                                           for a in self._cache["by_area"].get(code, [])}.values())
+            self._cache[key] = [activity for activity in pool
+                                if (not types or activity.support_type in types)
+                                and (not examples or activity.examples & examples)]
+        return self._cache[key]
+
+    def involved(self, params: dict, role: str) -> set[int]:
+        """The Parties in `role` in the matching activities."""
+        key = ("involved", tuple(sorted(params.get("key_areas") or [])),
+               frozenset(params.get("support_types") or []), frozenset(params.get("activity_examples") or []), role)
+        if key not in self._cache:
+            self._cache[key] = set().union(*(_involved(activity, role) for activity in self.matching(params)))
+        return self._cache[key]
 
 
 @dataclass
@@ -71,18 +102,11 @@ def base(facts: Facts, rule: dict, scope: str) -> set[int]:
     """The denominator's Parties: to the Protocol (or the Supplementary Protocol) at the reference date, in the
     scope."""
     supplementary = rule.get("denominator") == "supplementary"
-    return {pid for pid, party in facts.parties.items()
-            if (party.supplementary if supplementary else party.cartagena) and in_scope(party, scope)}
-
-
-def _matching(facts: Facts, params: dict) -> list[ActivityFacts]:
-    areas = set(params.get("key_areas") or [])
-    types = set(params.get("support_types") or [])
-    examples = set(params.get("activity_examples") or [])
-    return [activity for activity in facts.activities
-            if (not areas or activity.key_areas & areas)
-            and (not types or activity.support_type in types)
-            and (not examples or activity.examples & examples)]
+    key = ("base", supplementary, scope)
+    if key not in facts._cache:
+        facts._cache[key] = {pid for pid, party in facts.parties.items()
+                             if (party.supplementary if supplementary else party.cartagena) and in_scope(party, scope)}
+    return facts._cache[key]
 
 
 def _involved(activity: ActivityFacts, role: str) -> frozenset[int]:
@@ -108,15 +132,14 @@ def need_met(facts: Facts, rule: dict, scope: str) -> Result:
     params = rule["params"]
     parties = base(facts, rule, scope)
     with_need = set().union(*(facts.needs.get(code, set()) for code in params["key_areas"])) & parties
-    helped = set().union(*(activity.benefited | activity.organised for activity in _matching(facts, params)))
+    helped = facts.involved(params, "benefited") | facts.involved(params, "organised")
     return _share(with_need & helped, with_need, "No Party in this scope reported a need in these key areas.")
 
 
 def has_activity(facts: Facts, rule: dict, scope: str) -> Result:
     params = rule["params"]
     parties = base(facts, rule, scope)
-    involved = set().union(*(_involved(activity, params["role"]) for activity in _matching(facts, params)))
-    return _share(involved & parties, parties, NO_PARTIES)
+    return _share(facts.involved(params, params["role"]) & parties, parties, NO_PARTIES)
 
 
 def assessment_done(facts: Facts, rule: dict, scope: str) -> Result:
@@ -148,7 +171,7 @@ def declared_number(facts: Facts, rule: dict, scope: str) -> Result:
 def count_outputs(facts: Facts, rule: dict, scope: str) -> Result:
     params = rule["params"]
     parties = {pid for pid, party in facts.parties.items() if in_scope(party, scope)}
-    activities = [activity for activity in _matching(facts, params)
+    activities = [activity for activity in facts.matching(params)
                   if scope == GLOBAL or _involved(activity, "any") & parties]
     what = params["what"]
     count = (len(activities) if what == "activities" else

@@ -1,0 +1,75 @@
+"""Indicators on the large data: the time to compute every indicator × every scope for one cycle.
+
+    python -m benchmarks.indicators [--runs 5]          # SQLite scratch database
+    BENCH_DATABASE_URL=postgresql://… python -m benchmarks.indicators   # empties that database first
+
+Prints one JSON object per cycle: the median seconds to read the cycle's facts, to evaluate every rule for every
+scope, and to store the values, with the number of queries, and the data sizes.
+"""
+import argparse
+import json
+import statistics
+import time
+
+from flask_migrate import upgrade
+from sqlalchemy import event, select
+
+from benchmarks.demo_database import scratch_url
+from benchmarks.large_data import build
+from tracker import create_app
+from tracker.assessments.models import AssessmentCycle
+from tracker.assessments.seed import load_declared_questions
+from tracker.extensions import db
+from tracker.framework.seed import load_framework
+from tracker.indicators.data import load_facts
+from tracker.indicators.formulas import evaluate, scopes
+from tracker.indicators.rules import rules
+from tracker.indicators.services import compute_cycle
+from tracker.parties.models import REGIONAL_GROUPS
+from tracker.parties.seed import load_parties
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    url = scratch_url()
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        load_framework()
+        load_parties()
+        load_declared_questions()
+        db.session.commit()
+        started = time.perf_counter()
+        sizes = build()
+        print(json.dumps({"built": sizes, "seconds": round(time.perf_counter() - started, 1),
+                          "database": url.split(":")[0]}))
+        queries = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: queries.append(1))
+        for cycle in db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.opens_on)).all():
+            facts_s, evaluate_s, total_s, fact_queries = [], [], [], 0
+            for _ in range(runs):
+                queries.clear()
+                start = time.perf_counter()
+                facts = load_facts(cycle)
+                facts_s.append(time.perf_counter() - start)
+                fact_queries = len(queries)
+                start = time.perf_counter()
+                for rule in rules().values():
+                    for scope in scopes(REGIONAL_GROUPS):
+                        evaluate(facts, rule, scope)
+                evaluate_s.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                count = compute_cycle(cycle)
+                db.session.commit()
+                total_s.append(time.perf_counter() - start)
+            print(json.dumps({
+                "cycle": cycle.name, "values": count, "activities_in_cycle": len(facts.activities),
+                "read_facts_s": round(statistics.median(facts_s), 3), "fact_queries": fact_queries,
+                "evaluate_s": round(statistics.median(evaluate_s), 3),
+                "compute_and_store_s": round(statistics.median(total_s), 3), "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
