@@ -7,6 +7,7 @@ Prints one JSON object per cycle: the median seconds to read the cycle's facts, 
 scope, and to store the values, with the number of queries, and the data sizes.
 """
 import argparse
+import gc
 import json
 import statistics
 import time
@@ -17,8 +18,10 @@ from sqlalchemy import event, select
 from benchmarks.demo_database import scratch_url
 from benchmarks.large_data import build
 from tracker import create_app
+from tracker.accounts.models import ACTIVE, SECRETARIAT, User
 from tracker.assessments.models import AssessmentCycle
 from tracker.assessments.seed import load_declared_questions
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.framework.seed import load_framework
 from tracker.indicators.data import load_facts
@@ -34,7 +37,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     url = scratch_url()
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         upgrade()
         load_framework()
@@ -69,6 +72,35 @@ def main() -> None:
                 "read_facts_s": round(statistics.median(facts_s), 3), "fact_queries": fact_queries,
                 "evaluate_s": round(statistics.median(evaluate_s), 3),
                 "compute_and_store_s": round(statistics.median(total_s), 3), "runs": runs}))
+    pages(app, max(runs * 4, 20))
+
+
+def pages(app, runs: int) -> None:
+    """Each dashboard's server time and query count, as the Secretariat and as anyone."""
+    with app.app_context():
+        user = User(email="bench-secretariat@example.org", name="Bench", role=SECRETARIAT, status=ACTIVE,
+                    created_at=utcnow())
+        user.set_password("bench-password")
+        db.session.add(user)
+        db.session.commit()
+        queries = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: queries.append(1))
+    gc.collect()
+    gc.freeze()  # as wsgi.py does after start-up: the data built above is not the pages' garbage
+    secretariat, anyone = app.test_client(), app.test_client()
+    secretariat.post("/login", data={"email": "bench-secretariat@example.org", "password": "bench-password"})
+    for client, url in ((secretariat, "/dashboard"), (anyone, "/dashboard/public"), (anyone, "/indicators"),
+                        (anyone, "/indicators/A.1(a)"), (anyone, "/gaps")):
+        client.get(url)
+        timings = []
+        for _ in range(runs):
+            queries.clear()
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        print(json.dumps({"page": url, "median_ms": round(statistics.median(timings), 1),
+                          "p95_ms": round(statistics.quantiles(timings, n=20)[-1], 1), "queries": len(queries)}))
 
 
 if __name__ == "__main__":

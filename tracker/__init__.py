@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.audit.views import bp as audit_bp
     from tracker.core.views import register_core
     from tracker.framework.views import bp as framework_bp
+    from tracker.indicators.dashboard_views import bp as dashboards_bp
+    from tracker.indicators.entry_views import bp as indicator_entries_bp
+    from tracker.indicators.gaps_views import bp as gaps_bp
     from tracker.indicators.views import bp as indicators_bp
     from tracker.mail.views import bp as mail_bp
     from tracker.matching.views import bp as matching_bp
@@ -43,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_core(app)
     for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
                       assessments_bp, assessment_uploads_bp, activities_bp, offers_bp, needs_bp,
-                      matching_bp, indicators_bp):
+                      matching_bp, indicators_bp, indicator_entries_bp, gaps_bp, dashboards_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

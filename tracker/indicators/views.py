@@ -10,6 +10,7 @@ from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.extensions import db
 from tracker.framework.models import CBIndicator, PlanIndicator
 from tracker.i18n import current_language
+from tracker.indicators.entries import is_share
 from tracker.indicators.formulas import GLOBAL, LDC, SIDS, scopes
 from tracker.indicators.models import IndicatorValue
 from tracker.indicators.rules import PLAN_PREFIX, rules
@@ -79,9 +80,12 @@ def indicator_value(value: IndicatorValue | None) -> str:
     """A share as a percentage, anything else as a number; a dash when there is no value."""
     if value is None or value.value is None:
         return "—"
-    if value.denominator is not None:
+    if is_share(value):
         return f"{value.value * 100:.0f} %"
     return f"{value.value:,.0f}" if float(value.value).is_integer() else f"{value.value:,.1f}"
+
+
+bp.add_app_template_test(is_share, "share")
 
 
 @bp.get("/indicators")
