@@ -191,3 +191,33 @@ def test_every_indicator_page_renders_with_the_real_rules_in_both_languages(app,
     post(client, "/language", {"language": "zh"})
     html = client.get("/indicators/B.1(a)").get_data(as_text=True)
     assert "计算方法" in html
+
+
+def test_a_party_page_shows_its_indicators_next_to_its_region_and_the_world_and_where_it_stands(
+        app, client, small_rules_everywhere):
+    from tests.conftest import login, make_user
+    from tracker.accounts.models import PARTY_EDITOR
+
+    cycle = make_cycle()
+    make_assessment("KEN", cycle, {"A.1(1)": "high"})  # visible to providers: not public
+    make_assessment("UGA", cycle, {"A.1(1)": "high"}, visibility="public")
+    make_assessment("BRA", cycle, {"A.2(1)": "high"}, visibility="public")
+    completed(["KEN"])
+    compute_cycle(cycle)
+    db.session.commit()
+
+    # Anyone: Uganda made its assessment public, so where it stands is shown: in the denominator of A.1(a)
+    # (a need in A.1(1)), not in the numerator. The African Group: 1 of 2; all Parties: 1 of 2.
+    html = client.get("/parties/UGA/indicators").get_data(as_text=True)
+    assert "African Group" in html and "50 %" in html and "<td>Not counted yet</td>" in html
+    # Brazil reported no need in A.1(1): not concerned.
+    assert "<td>Not concerned</td>" in client.get("/parties/BRA/indicators").get_data(as_text=True)
+    # Kenya's standing is not public...
+    html = client.get("/parties/KEN/indicators").get_data(as_text=True)
+    assert "<td>Counted</td>" not in html and "shown only to its own users and the Secretariat" in html
+    # ...but Kenya's own users see it.
+    kenya = app.test_client()
+    login(kenya, make_user(PARTY_EDITOR, party_iso3="KEN"))
+    assert "<td>Counted</td>" in kenya.get("/parties/KEN/indicators").get_data(as_text=True)
+    assert client.get("/parties/XXX/indicators").status_code == 404
+    assert "Indicators of Kenya" in client.get("/parties/KEN").get_data(as_text=True)

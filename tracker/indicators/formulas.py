@@ -80,8 +80,9 @@ class Result:
     numerator: float | None
     denominator: int | None
     value: float | None
-    parties: list[int] = field(default_factory=list)
+    parties: list[int] = field(default_factory=list)  # behind the numerator
     reason: str = ""
+    members: list[int] = field(default_factory=list)  # the denominator's Parties, for a share
 
 
 def scopes(groups) -> list[str]:
@@ -122,7 +123,8 @@ def _involved(activity: ActivityFacts, role: str) -> frozenset[int]:
 def _share(numerator: set[int], denominator: set[int], empty_reason: str) -> Result:
     if not denominator:
         return Result(None, 0, None, reason=empty_reason)
-    return Result(len(numerator), len(denominator), len(numerator) / len(denominator), sorted(numerator))
+    return Result(len(numerator), len(denominator), len(numerator) / len(denominator), sorted(numerator),
+                  members=sorted(denominator))
 
 
 NO_PARTIES = "No Party in this scope is in the denominator."

@@ -26,6 +26,8 @@ class IndicatorValue(db.Model):
     value: Mapped[float | None] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, default="")
     parties: Mapped[list] = mapped_column(JSON, default=list)
+    # The Parties in the denominator, for a share: a Party's own page says whether it was counted at all.
+    members: Mapped[list] = mapped_column(JSON, default=list)
     computed_at: Mapped[datetime]
 
     cycle: Mapped[AssessmentCycle] = relationship()

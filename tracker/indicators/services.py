@@ -22,7 +22,7 @@ def compute_cycle(cycle: AssessmentCycle, *, actor=None) -> int:
             result = evaluate(facts, rule, scope)
             rows.append({"code": rule["code"], "cycle_id": cycle.id, "scope": scope, "numerator": result.numerator,
                          "denominator": result.denominator, "value": result.value, "reason": result.reason,
-                         "parties": result.parties, "computed_at": now})
+                         "parties": result.parties, "members": result.members, "computed_at": now})
     db.session.execute(delete(IndicatorValue).where(IndicatorValue.cycle_id == cycle.id))
     db.session.execute(insert(IndicatorValue), rows)
     record(actor, "indicators.compute", cycle, after={"values": len(rows)})

@@ -129,3 +129,45 @@ def detail(code):
         baseline=baseline, scopes=scopes(REGIONAL_GROUPS), named=named, text=text, reason=reason,
         KIND_NAMES=KIND_NAMES, DENOMINATOR_NAMES=DENOMINATOR_NAMES, SCOPE_NAMES=SCOPE_NAMES,
         plan=code.startswith(PLAN_PREFIX))
+
+
+PARTY_STATUS = {
+    "counted": _l("Counted"),
+    "not_counted": _l("Not counted yet"),
+    "not_concerned": _l("Not concerned"),
+    "contributes": _l("Contributes"),
+}
+
+
+def party_status(value: IndicatorValue | None, party_id: int) -> str | None:
+    """Where the Party stands in a value: counted in the numerator, in the denominator only, or neither."""
+    if value is None or value.value is None:
+        return None
+    if party_id in value.parties:
+        return "counted" if value.denominator is not None else "contributes"
+    if value.denominator is not None:
+        return "not_counted" if party_id in value.members else "not_concerned"
+    return None
+
+
+@bp.get("/parties/<iso3>/indicators")
+def party(iso3):
+    """A Party's indicators next to its regional group's and the global values, for the latest computed cycle.
+    Where it stands itself is shown to its own users and the Secretariat, and to everyone if it made that
+    cycle's self-assessment public."""
+    from tracker.accounts.permissions import acts_for_party
+
+    the_party = db.session.scalar(select(Party).where(Party.iso3 == iso3.upper()[:3])) or abort(404)
+    cycle = db.session.scalar(select(AssessmentCycle).join(IndicatorValue, IndicatorValue.cycle_id == AssessmentCycle.id)
+                              .order_by(AssessmentCycle.opens_on.desc()).limit(1))
+    values = {}
+    if cycle is not None:
+        values = {(value.code, value.scope): value for value in db.session.scalars(
+            select(IndicatorValue).where(IndicatorValue.cycle_id == cycle.id,
+                                         IndicatorValue.scope.in_([GLOBAL, the_party.un_regional_group or GLOBAL])))}
+    public = cycle is not None and db.session.scalar(select(Assessment.id).where(
+        Assessment.party_id == the_party.id, Assessment.cycle_id == cycle.id, Assessment.visibility == "public"))
+    shown = bool(public) or is_secretariat(current_user) or acts_for_party(current_user, the_party)
+    return render_template("indicators/party.html", party=the_party, cycle=cycle, values=values, rules=rules(),
+                           items=_framework_items(), shown=shown, party_status=party_status, GLOBAL=GLOBAL,
+                           PARTY_STATUS=PARTY_STATUS, SCOPE_NAMES=SCOPE_NAMES, PLAN_PREFIX=PLAN_PREFIX)
