@@ -221,3 +221,27 @@ def test_a_party_page_shows_its_indicators_next_to_its_region_and_the_world_and_
     assert "<td>Counted</td>" in kenya.get("/parties/KEN/indicators").get_data(as_text=True)
     assert client.get("/parties/XXX/indicators").status_code == 404
     assert "Indicators of Kenya" in client.get("/parties/KEN").get_data(as_text=True)
+
+
+def test_the_evaluation_report_gives_each_goal_s_indicators_against_the_baseline_in_both_languages(
+        client, small_rules_everywhere):
+    baseline = make_cycle("Baseline", opens_on=date(2024, 1, 1))
+    baseline.baseline = True
+    current = make_cycle("Mid-term")
+    make_assessment("KEN", baseline, {"A.1(1)": "high"})
+    make_assessment("KEN", current, {"A.1(1)": "high"})
+    make_assessment("UGA", current, {"A.1(1)": "high"})
+    compute_cycle(baseline)
+    completed(["KEN"])
+    compute_cycle(current)
+    db.session.commit()
+
+    html = client.get("/reports/evaluation").get_data(as_text=True)
+    assert "Evaluation report: Mid-term" in html and "compared with the baseline cycle Baseline" in html
+    # A.1(a): 1 of 2 Parties with the need were helped now, 0 of 1 at the baseline.
+    row = html[html.index("A.1(a)"):html.index("</tr>", html.index("A.1(a)"))]
+    assert "50 %" in row and "0 %" in row and "+50 points" in row
+    assert "Method" in html and "as at the cycle" in html
+    assert "Evaluation report: Baseline" in client.get("/reports/evaluation?cycle=Baseline").get_data(as_text=True)
+    post(client, "/language", {"language": "zh"})
+    assert "评估报告" in client.get("/reports/evaluation").get_data(as_text=True)

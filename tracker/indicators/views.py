@@ -1,6 +1,6 @@
 """The indicators' pages: every indicator with its latest value and the change since the baseline, and one page
 per indicator with its rule in words and its values per cycle and scope."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tracker.accounts.permissions import is_secretariat
 from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.extensions import db
-from tracker.framework.models import CBIndicator, PlanIndicator
+from tracker.framework.models import CBIndicator, Goal, PlanIndicator
 from tracker.i18n import current_language
 from tracker.indicators.entries import is_share
 from tracker.indicators.formulas import GLOBAL, LDC, SIDS, scopes
@@ -171,3 +171,31 @@ def party(iso3):
     return render_template("indicators/party.html", party=the_party, cycle=cycle, values=values, rules=rules(),
                            items=_framework_items(), shown=shown, party_status=party_status, GLOBAL=GLOBAL,
                            PARTY_STATUS=PARTY_STATUS, SCOPE_NAMES=SCOPE_NAMES, PLAN_PREFIX=PLAN_PREFIX)
+
+
+@bp.get("/reports/evaluation")
+def evaluation_report():
+    """The evaluation report of a cycle against the baseline: every indicator per goal with its value for all
+    Parties, the baseline's and the change, and the method notes; printable (the browser prints it to PDF)."""
+    cycles = _cycles()
+    requested = request.args.get("cycle", "")
+    cycle = next((c for c in cycles if c.name == requested), None) if requested else None
+    computed = set(db.session.scalars(select(IndicatorValue.cycle_id).distinct()))
+    if cycle is None:
+        cycle = next((c for c in reversed(cycles) if c.id in computed and not c.baseline), None)
+    baseline = next((c for c in cycles if c.baseline), None)
+    values = {}
+    if cycle is not None:
+        wanted = [cycle.id] + ([baseline.id] if baseline else [])
+        values = {(value.code, value.cycle_id): value for value in db.session.scalars(
+            select(IndicatorValue).where(IndicatorValue.scope == GLOBAL, IndicatorValue.cycle_id.in_(wanted)))}
+    goals = db.session.scalars(select(Goal).order_by(Goal.position)).all()
+    items = _framework_items()
+    by_goal = {goal.id: [] for goal in goals}
+    for code, rule in rules().items():
+        item = items.get(code)
+        if item is not None:
+            by_goal[item.goal_id].append((code, rule, item))
+    return render_template("indicators/report.html", cycle=cycle, baseline=baseline, cycles=cycles,
+                           computed=computed, goals=goals, by_goal=by_goal, values=values, text=text,
+                           KIND_NAMES=KIND_NAMES, PLAN_PREFIX=PLAN_PREFIX)
