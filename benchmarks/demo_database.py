@@ -3,7 +3,9 @@
 SQLite in a temporary folder, or BENCH_DATABASE_URL (PostgreSQL), which is emptied first.
 """
 import os
+import statistics
 import tempfile
+import time
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -31,17 +33,39 @@ def scratch_url() -> str:
     return url
 
 
-def demo_app(url: str, **config) -> Flask:
-    """The app on `url`, migrated and loaded with the reference data, the demo accounts, assessments,
-    organisations, offers and activities (not the demo matches: callers decide)."""
+def reference_app(url: str, **config) -> Flask:
+    """The app on `url`, migrated and loaded with the reference data (framework, Parties, declared questions)."""
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, **config})
     with app.app_context():
         upgrade()
         load_framework()
         load_parties()
         load_declared_questions()
+        db.session.commit()
+    return app
+
+
+def demo_app(url: str, **config) -> Flask:
+    """The reference-data app with the demo accounts, assessments, organisations, offers and activities (not the
+    demo matches: callers decide)."""
+    app = reference_app(url, **config)
+    with app.app_context():
         load_demo_accounts()
         load_demo_assessments()
         load_demo_providers()
         db.session.commit()
     return app
+
+
+def time_page(client, url: str, runs: int, queries: list) -> tuple[float, float, int]:
+    """Median and 95th percentile server time of a page in ms over `runs` requests after a warm-up, and the
+    queries one request makes (`queries` is filled by a before_cursor_execute listener)."""
+    client.get(url)
+    timings = []
+    for _ in range(runs):
+        queries.clear()
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings), statistics.quantiles(timings, n=20)[-1], len(queries)

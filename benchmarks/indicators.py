@@ -12,24 +12,19 @@ import json
 import statistics
 import time
 
-from flask_migrate import upgrade
 from sqlalchemy import event, select
 
-from benchmarks.demo_database import scratch_url
+from benchmarks.demo_database import reference_app, scratch_url, time_page
 from benchmarks.large_data import build
-from tracker import create_app
 from tracker.accounts.models import ACTIVE, SECRETARIAT, User
 from tracker.assessments.models import AssessmentCycle
-from tracker.assessments.seed import load_declared_questions
 from tracker.clock import utcnow
 from tracker.extensions import db
-from tracker.framework.seed import load_framework
 from tracker.indicators.data import load_facts
 from tracker.indicators.formulas import evaluate, scopes
 from tracker.indicators.rules import rules
 from tracker.indicators.services import compute_cycle
 from tracker.parties.models import REGIONAL_GROUPS
-from tracker.parties.seed import load_parties
 
 
 def main() -> None:
@@ -37,13 +32,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     url = scratch_url()
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = reference_app(url, WTF_CSRF_ENABLED=False)
     with app.app_context():
-        upgrade()
-        load_framework()
-        load_parties()
-        load_declared_questions()
-        db.session.commit()
         started = time.perf_counter()
         sizes = build()
         print(json.dumps({"built": sizes, "seconds": round(time.perf_counter() - started, 1),
@@ -91,16 +81,8 @@ def pages(app, runs: int) -> None:
     secretariat.post("/login", data={"email": "bench-secretariat@example.org", "password": "bench-password"})
     for client, url in ((secretariat, "/dashboard"), (anyone, "/dashboard/public"), (anyone, "/indicators"),
                         (anyone, "/indicators/A.1(a)"), (anyone, "/gaps")):
-        client.get(url)
-        timings = []
-        for _ in range(runs):
-            queries.clear()
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        print(json.dumps({"page": url, "median_ms": round(statistics.median(timings), 1),
-                          "p95_ms": round(statistics.quantiles(timings, n=20)[-1], 1), "queries": len(queries)}))
+        median, p95, count = time_page(client, url, runs, queries)
+        print(json.dumps({"page": url, "median_ms": round(median, 1), "p95_ms": round(p95, 1), "queries": count}))
 
 
 if __name__ == "__main__":

@@ -9,12 +9,10 @@ median and 95th percentile per page, in milliseconds, and the queries each page 
 """
 import argparse
 import gc
-import statistics
-import time
 
 from sqlalchemy import event
 
-from benchmarks.demo_database import demo_app, scratch_url
+from benchmarks.demo_database import demo_app, scratch_url, time_page
 
 from tracker.accounts.demo import DEMO_ORGANISATION, demo_password
 from tracker.accounts.models import User
@@ -83,16 +81,8 @@ def main() -> None:
 
 def measure(client, pages, runs, queries, ids) -> None:
     for page in (page.format(**ids) for page in pages):
-        client.get(page)  # warm up
-        timings = []
-        for _ in range(runs):
-            queries.clear()
-            start = time.perf_counter()
-            response = client.get(page)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (page, response.status_code)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        print(f"{page:40} {statistics.median(timings):10.1f} {p95:8.1f} {len(queries):8d}")
+        median, p95, count = time_page(client, page, runs, queries)
+        print(f"{page:40} {median:10.1f} {p95:8.1f} {count:8d}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from werkzeug.serving import make_server
 
 from tracker import create_app
@@ -144,6 +145,21 @@ def make_user(role=PARTY_EDITOR, *, party_iso3="KEN", organisation=None, status=
     db.session.add(user)
     db.session.commit()
     return user
+
+
+@contextmanager
+def counting_queries():
+    """The SQL statements run inside the block (for tests that a page's query count does not grow)."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def csrf_token(client, url="/") -> str:

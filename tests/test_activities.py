@@ -3,15 +3,13 @@ import csv
 import io
 import json
 import re
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
-from tests.conftest import csrf_token, login, make_organisation, make_user, party, post
+from tests.conftest import counting_queries, csrf_token, login, make_organisation, make_user, party, post
 from tracker.accounts.models import PARTY_EDITOR, PARTY_FOCAL_POINT, PROVIDER, SECRETARIAT
 from tracker.activities import permissions, services
 from tracker.activities.exports import COLUMNS, activity_rows, export_activities
@@ -105,20 +103,6 @@ def activity_input(**overrides) -> ActivityInput:
 
 def count_activities() -> int:
     return db.session.scalar(db.select(db.func.count(Activity.id)))
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # --- who may do what -----------------------------------------------------------------------------

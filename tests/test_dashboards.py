@@ -10,10 +10,9 @@ from datetime import timedelta
 import lxml.html
 import pytest
 
-from tests.conftest import INLINE_SCRIPT, login, make_organisation, make_user, party
+from tests.conftest import INLINE_SCRIPT, counting_queries, login, make_organisation, make_user, party
 from tests.test_matching import lab_offer
 from tests.test_needs_explorer import area, make_assessment, make_cycle
-from tests.test_offers import counting_queries
 from tracker.accounts.models import PARTY_EDITOR, PROVIDER, SECRETARIAT
 from tracker.activities.models import Activity
 from tracker.assessments.models import DRAFT, AssessmentCycle

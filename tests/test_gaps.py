@@ -10,9 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import INLINE_SCRIPT, IsolatedClient, login, make_user, party
+from tests.conftest import INLINE_SCRIPT, IsolatedClient, counting_queries, login, make_user, party
 from tests.test_needs_explorer import area, make_assessment, make_cycle, make_offer
-from tests.test_offers import counting_queries
 from tracker import create_app
 from tracker.accounts.models import SECRETARIAT
 from tracker.assessments.models import DRAFT

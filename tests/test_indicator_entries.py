@@ -279,11 +279,6 @@ def test_is_share_tells_the_pages_to_show_a_percentage():
 
 
 def test_the_indicator_pages_show_an_entered_percentage_as_a_percentage(client):
-    """Runs once tracker/indicators/views.py asks entries.is_share (see the report); skipped until then."""
-    from tracker.indicators import views
-
-    if not hasattr(views, "is_share"):
-        pytest.skip("tracker/indicators/views.py does not use tracker.indicators.entries.is_share yet")
     baseline = make_cycle("Baseline", opens_on=date(2024, 1, 1))
     baseline.baseline = True
     current = make_cycle("Mid-term")

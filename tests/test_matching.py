@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import login, make_organisation, make_user, party, post
+from tests.conftest import counting_queries, login, make_organisation, make_user, party, post
 from tests.test_needs_explorer import make_assessment, make_cycle
-from tests.test_offers import counting_queries, make_offer
+from tests.test_offers import make_offer
 from tracker.accounts.models import PARTY_EDITOR, PARTY_FOCAL_POINT, PROVIDER, SECRETARIAT
 from tracker.activities.models import Activity
 from tracker.assessments import services as assessment_services

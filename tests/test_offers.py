@@ -3,15 +3,13 @@ import csv
 import io
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
-from tests.conftest import INLINE_SCRIPT, csrf_token, login, make_organisation, make_user, party, post
+from tests.conftest import INLINE_SCRIPT, counting_queries, csrf_token, login, make_organisation, make_user, party, post
 from tracker.accounts.models import PARTY_EDITOR, PROVIDER, SECRETARIAT
 from tracker.activities.models import Activity
 from tracker.audit.models import AuditEntry
@@ -121,20 +119,6 @@ def titles(page) -> list[str]:
 def search(**filters):
     page, counts = services.search_offers(OfferFilters(**filters))
     return titles(page)
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # --- who may do what -----------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_token, login, make_organisation, make_user, party, post
-from tests.test_activities import counting_queries, key_area, make_activity
+from tests.conftest import counting_queries, csrf_token, login, make_organisation, make_user, party, post
+from tests.test_activities import key_area, make_activity
 from tracker.accounts.models import PARTY_EDITOR, PROVIDER, SECRETARIAT
 from tracker.activities import permissions, services
 from tracker.activities.exports import COLUMNS, activity_rows

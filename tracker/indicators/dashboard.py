@@ -28,14 +28,12 @@ from tracker.extensions import db
 from tracker.framework.models import KeyArea
 from tracker.indicators.formulas import GLOBAL
 from tracker.indicators.models import IndicatorValue
-from tracker.matching.models import AGREED, CLOSED, DELIVERED, DELIVERING, PROPOSED, SUGGESTED, Match
+from tracker.matching.models import AGREED, ANSWERS_NEED, CLOSED, DELIVERED, DELIVERING, PROPOSED, SUGGESTED, Match
 from tracker.needs import queries as needs
 from tracker.parties.models import Party
 
 COMPLETED = "completed"
 HIGH = "high"
-# Statuses of a match that answers a need: agreed and not left since.
-MEETS_NEED = (AGREED, DELIVERING, DELIVERED, CLOSED)
 # The funnel's steps, the audit action that takes a match to each, and the statuses a match has once there.
 FUNNEL_STEPS = (SUGGESTED, PROPOSED, AGREED, DELIVERED, CLOSED)
 STEP_ACTIONS = {PROPOSED: "match.propose", AGREED: "match.agree", DELIVERED: "match.deliver",
@@ -122,7 +120,7 @@ class UnmetRow:
 
 def _meeting_match(party_id, key_area_id):
     return (select(Match.id).where(Match.party_id == party_id, Match.key_area_id == key_area_id,
-                                   Match.status.in_(MEETS_NEED)).exists())
+                                   Match.status.in_(ANSWERS_NEED)).exists())
 
 
 def unmet_demand(cycle_id: int | None, visibilities: tuple[str, ...], areas: list[KeyArea]) -> list[UnmetRow]:
@@ -146,7 +144,7 @@ def unmet_demand(cycle_id: int | None, visibilities: tuple[str, ...], areas: lis
     drafted = needs._from_versions(filters, areas, None)  # noqa: SLF001 — the explorer's rule, not a copy of it
     answered_pairs = set(db.session.execute(
         select(Match.party_id, Match.key_area_id).distinct()
-        .where(Match.status.in_(MEETS_NEED), Match.party_id.in_(
+        .where(Match.status.in_(ANSWERS_NEED), Match.party_id.in_(
             select(Assessment.party_id).where(Assessment.cycle_id == cycle_id, Assessment.status == DRAFT,
                                               Assessment.visibility.in_(visibilities))))).all())
     for row in drafted:

@@ -30,7 +30,7 @@ from tracker.exports import send_table
 from tracker.extensions import db
 from tracker.framework.models import KeyArea
 from tracker.i18n import localized
-from tracker.matching.models import AGREED, CLOSED, DELIVERED, DELIVERING, Match
+from tracker.matching.models import ANSWERS_NEED, Match
 from tracker.needs.queries import key_areas
 from tracker.offers.models import Offer, offer_key_area
 from tracker.offers.search import is_open
@@ -39,8 +39,6 @@ from tracker.parties.views import REGIONAL_GROUP_NAMES
 
 bp = Blueprint("gaps", __name__)
 
-# A match in one of these states is support agreed or given: the need counts as met.
-SUPPORTED = (AGREED, DELIVERING, DELIVERED, CLOSED)
 HIGH_PRIORITY = or_(Need.level == "high", and_(Need.level == "medium", Need.priority == 1))
 FORMATS = ("csv", "xlsx", "json")
 COLUMNS = ["rank", "cycle", "key_area", "goal", "key_area_text", "unmet_parties", "high_priority_parties",
@@ -81,7 +79,7 @@ def demand(cycle_id: int) -> dict[int, dict[str | None, tuple[int, int]]]:
     """{key area id: {UN regional group or None: (Parties with a high-priority need, of which unmet)}} (one
     query). One Party has at most one need per key area in a cycle."""
     supported = (select(Match.id).where(Match.party_id == Assessment.party_id,
-                                        Match.key_area_id == Need.key_area_id, Match.status.in_(SUPPORTED))
+                                        Match.key_area_id == Need.key_area_id, Match.status.in_(ANSWERS_NEED))
                  .correlate(Assessment, Need).exists())
     query = (
         select(Need.key_area_id, Party.un_regional_group, func.count(Need.id),

@@ -2,10 +2,11 @@
 per indicator with its rule in words and its values per cycle and scope."""
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.accounts.permissions import is_secretariat
+from tracker.accounts.permissions import acts_for_party, is_secretariat
 from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.extensions import db
 from tracker.framework.models import CBIndicator, Goal, PlanIndicator
@@ -85,6 +86,17 @@ def indicator_value(value: IndicatorValue | None) -> str:
     return f"{value.value:,.0f}" if float(value.value).is_integer() else f"{value.value:,.1f}"
 
 
+@bp.app_template_filter("indicator_change")
+def indicator_change(value: IndicatorValue | None, before: IndicatorValue | None) -> str:
+    """The change since an earlier value: percentage points for shares, the difference for numbers."""
+    if value is None or before is None or value.value is None or before.value is None:
+        return "—"
+    if is_share(value):
+        points = round((value.value - before.value) * 100)
+        return ngettext("%(change)s point", "%(change)s points", abs(points), change=f"{points:+d}")
+    return f"{value.value - before.value:+g}"
+
+
 bp.add_app_template_test(is_share, "share")
 
 
@@ -155,8 +167,6 @@ def party(iso3):
     """A Party's indicators next to its regional group's and the global values, for the latest computed cycle.
     Where it stands itself is shown to its own users and the Secretariat, and to everyone if it made that
     cycle's self-assessment public."""
-    from tracker.accounts.permissions import acts_for_party
-
     the_party = db.session.scalar(select(Party).where(Party.iso3 == iso3.upper()[:3])) or abort(404)
     cycle = db.session.scalar(select(AssessmentCycle).join(IndicatorValue, IndicatorValue.cycle_id == AssessmentCycle.id)
                               .order_by(AssessmentCycle.opens_on.desc()).limit(1))

@@ -32,6 +32,8 @@ FUNNEL = (SUGGESTED, PROPOSED, AGREED, DELIVERING, DELIVERED, CLOSED)
 # An agreed match holds a place in the offer until the activity records the Party as a beneficiary.
 COMMITTED = (AGREED, DELIVERING)
 IN_PROGRESS = (PROPOSED, AGREED, DELIVERING, DELIVERED)
+# A need counts as answered once a match for it is agreed, whatever happens next but an early end.
+ANSWERS_NEED = (AGREED, DELIVERING, DELIVERED, CLOSED)
 
 PARTY_SIDE, PROVIDER_SIDE = "party", "provider"
 
