@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.framework.views import bp as framework_bp
     from tracker.indicators.dashboard_views import bp as dashboards_bp
     from tracker.indicators.entry_views import bp as indicator_entries_bp
+    from tracker.indicators import freshness  # noqa: F401  (marks indicator values stale when their data change)
     from tracker.indicators.gaps_views import bp as gaps_bp
     from tracker.indicators.views import bp as indicators_bp
     from tracker.mail.views import bp as mail_bp

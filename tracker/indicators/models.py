@@ -52,3 +52,13 @@ class SecretariatValue(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.code} {self.cycle.name}"
+
+
+class IndicatorChange(db.Model):
+    """A change to the data behind a cycle's indicators that no recomputation has taken in yet. Rows are only
+    ever added by changes and deleted by the recomputation that read them, so concurrent writers never wait
+    on one another (tracker/indicators/freshness.py)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime]

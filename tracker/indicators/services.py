@@ -7,13 +7,16 @@ from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.indicators.data import load_facts
 from tracker.indicators.formulas import evaluate, scopes
-from tracker.indicators.models import IndicatorValue
+from tracker.indicators.models import IndicatorChange, IndicatorValue
 from tracker.indicators.rules import rules
 from tracker.parties.models import REGIONAL_GROUPS
 
 
 def compute_cycle(cycle: AssessmentCycle, *, actor=None) -> int:
-    """Replace the cycle's stored values by freshly computed ones. Returns how many values were stored."""
+    """Replace the cycle's stored values by freshly computed ones, taking in the changes pending for the cycle
+    (tracker/indicators/freshness.py). Returns how many values were stored."""
+    db.session.flush()
+    seen = list(db.session.scalars(select(IndicatorChange.id).where(IndicatorChange.cycle_id == cycle.id)))
     facts = load_facts(cycle)
     now = utcnow()
     rows = []
@@ -25,6 +28,8 @@ def compute_cycle(cycle: AssessmentCycle, *, actor=None) -> int:
                          "parties": result.parties, "members": result.members, "computed_at": now})
     db.session.execute(delete(IndicatorValue).where(IndicatorValue.cycle_id == cycle.id))
     db.session.execute(insert(IndicatorValue), rows)
+    for start in range(0, len(seen), 500):
+        db.session.execute(delete(IndicatorChange).where(IndicatorChange.id.in_(seen[start:start + 500])))
     record(actor, "indicators.compute", cycle, after={"values": len(rows)})
     return len(rows)
 

@@ -1,6 +1,7 @@
 """The indicators' pages: every indicator with its latest value and the change since the baseline, and one page
 per indicator with its rule in words and its values per cycle and scope."""
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -8,10 +9,12 @@ from sqlalchemy import select
 
 from tracker.accounts.permissions import acts_for_party, is_secretariat
 from tracker.assessments.models import Assessment, AssessmentCycle
+from tracker.core.views import safe_next
 from tracker.extensions import db
 from tracker.framework.models import CBIndicator, Goal, PlanIndicator
 from tracker.i18n import current_language
 from tracker.indicators.entries import is_share
+from tracker.indicators.freshness import pending_changes, refresh_stale
 from tracker.indicators.formulas import GLOBAL, LDC, SIDS, scopes
 from tracker.indicators.models import IndicatorValue
 from tracker.indicators.rules import PLAN_PREFIX, rules
@@ -108,8 +111,11 @@ def index():
         select(IndicatorValue).where(IndicatorValue.scope == GLOBAL))}
     computed = [cycle for cycle in cycles if any(key[1] == cycle.id for key in values)]
     latest = computed[-1] if computed else None
+    computed_at = max((v.computed_at for (code, cycle_id), v in values.items() if cycle_id == latest.id),
+                      default=None) if latest else None
     return render_template("indicators/index.html", rules=rules(), items=_framework_items(), values=values,
                            latest=latest, baseline=baseline if baseline is not latest else None,
+                           computed_at=computed_at, pending=pending_changes(),
                            KIND_NAMES=KIND_NAMES, PLAN_PREFIX=PLAN_PREFIX)
 
 
@@ -139,6 +145,7 @@ def detail(code):
     return render_template(
         "indicators/detail.html", code=code, rule=rule, item=item, cycles=cycles, values=values,
         baseline=baseline, scopes=scopes(REGIONAL_GROUPS), named=named, text=text, reason=reason,
+        pending=pending_changes(),
         KIND_NAMES=KIND_NAMES, DENOMINATOR_NAMES=DENOMINATOR_NAMES, SCOPE_NAMES=SCOPE_NAMES,
         plan=code.startswith(PLAN_PREFIX))
 
@@ -207,5 +214,18 @@ def evaluation_report():
         if item is not None:
             by_goal[item.goal_id].append((code, rule, item))
     return render_template("indicators/report.html", cycle=cycle, baseline=baseline, cycles=cycles,
+                           pending=pending_changes(),
                            computed=computed, goals=goals, by_goal=by_goal, values=values, text=text,
                            KIND_NAMES=KIND_NAMES, PLAN_PREFIX=PLAN_PREFIX)
+
+
+@bp.post("/indicators/recompute")
+def recompute():
+    """The Secretariat recomputes at once the cycles whose data changed, instead of waiting for the scheduler."""
+    if not is_secretariat(current_user):
+        abort(403)
+    count = refresh_stale(actor=current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d cycle recomputed.", "%(num)d cycles recomputed.", count) if count
+          else _("The values were already up to date."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("indicators.index")))
