@@ -1,11 +1,13 @@
 """Indicators computed from the database: the facts each rule kind reads (submitted assessments only, completed
 activities by the cycle's end, the Parties at the reference date), the stored values, the commands and the
 export contract."""
+import io
 import itertools
 import json
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.conftest import counting_queries, make_organisation, party, post
@@ -245,9 +247,44 @@ def test_the_evaluation_report_gives_each_goal_s_indicators_against_the_baseline
     html = client.get("/reports/evaluation").get_data(as_text=True)
     assert "Evaluation report: Mid-term" in html and "compared with the baseline cycle Baseline" in html
     # A.1(a): 1 of 2 Parties with the need were helped now, 0 of 1 at the baseline.
-    row = html[html.index("A.1(a)"):html.index("</tr>", html.index("A.1(a)"))]
+    start = html.index('<span class="code">A.1(a)')
+    row = html[start:html.index("</tr>", start)]
     assert "50 %" in row and "0 %" in row and "+50 points" in row
     assert "Method" in html and "as at the cycle" in html
     assert "Evaluation report: Baseline" in client.get("/reports/evaluation?cycle=Baseline").get_data(as_text=True)
     post(client, "/language", {"language": "zh"})
     assert "评估报告" in client.get("/reports/evaluation").get_data(as_text=True)
+
+
+def test_the_report_draws_each_goal_s_shares_and_downloads_as_a_pdf_in_the_interface_language(
+        client, small_rules_everywhere):
+    baseline = make_cycle("Baseline", opens_on=date(2024, 1, 1))
+    baseline.baseline = True
+    current = make_cycle("Mid-term")
+    make_assessment("KEN", baseline, {"A.1(1)": "high"})
+    for iso3 in ("KEN", "UGA", "PER", "IND"):
+        make_assessment(iso3, current, {"A.1(1)": "high"})
+    compute_cycle(baseline)
+    completed(["KEN"])
+    compute_cycle(current)
+    db.session.commit()
+
+    html = client.get("/reports/evaluation").get_data(as_text=True)
+    chart = html[html.index("<svg"):html.index("</svg>")]
+    # A.1(a): 1 of the 4 Parties with the need was helped (25 %), 0 of 1 at the baseline; the plot is 470 wide.
+    assert 'width="117.5"' in chart and "25 %" in chart and 'width="0.0"' in chart
+    assert "Share of Parties per indicator of A.1: Mid-term against Baseline" in chart
+
+    response = client.get("/reports/evaluation.pdf?cycle=Mid-term")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="evaluation-report-Mid-term.pdf"'
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Evaluation report: Mid-term" in text and "25 %" in text and "+25 points" in text
+    assert "Download as PDF" not in text, "the page's buttons stay out of the file"
+
+    post(client, "/language", {"language": "zh"})
+    chinese = "\n".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(client.get("/reports/evaluation.pdf?cycle=Mid-term").data)).pages)
+    assert "评估报告" in chinese
+    assert client.get("/reports/evaluation.pdf?cycle=No such cycle").status_code == 200, \
+        "an unknown cycle falls back to the latest, as the page does"

@@ -71,8 +71,12 @@ def send_table(rows: list[dict], columns: list[str], fmt: str, filename: str) ->
     body = render_table(rows, columns, fmt, filename[:31])
     if fmt == "csv":
         body = body.encode("utf-8-sig")  # the byte-order mark tells spreadsheets the text is UTF-8
-    return Response(body, mimetype=MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{_ascii(filename)}.{fmt}"'})
+    return Response(body, mimetype=MIMETYPES[fmt], headers=attachment(f"{filename}.{fmt}"))
+
+
+def attachment(filename: str) -> dict:
+    """The header that makes the response a download with this (ASCII-safe) file name."""
+    return {"Content-Disposition": f'attachment; filename="{_ascii(filename)}"'}
 
 
 def write_table(rows: list[dict], columns: list[str], fmt: str, title: str) -> None:

@@ -1,6 +1,6 @@
 """The indicators' pages: every indicator with its latest value and the change since the baseline, and one page
 per indicator with its rule in words and its values per cycle and scope."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tracker.accounts.permissions import acts_for_party, is_secretariat
 from tracker.assessments.models import Assessment, AssessmentCycle
 from tracker.core.views import safe_next
+from tracker.exports import attachment
 from tracker.extensions import db
 from tracker.framework.models import CBIndicator, Goal, PlanIndicator
 from tracker.i18n import current_language
@@ -17,6 +18,7 @@ from tracker.indicators.entries import is_share
 from tracker.indicators.freshness import pending_changes, refresh_stale
 from tracker.indicators.formulas import GLOBAL, LDC, SIDS, scopes
 from tracker.indicators.models import IndicatorValue
+from tracker.indicators.pdf import render_pdf
 from tracker.indicators.rules import PLAN_PREFIX, rules
 from tracker.parties.models import REGIONAL_GROUPS, Party
 from tracker.parties.views import REGIONAL_GROUP_NAMES
@@ -190,10 +192,9 @@ def party(iso3):
                            PARTY_STATUS=PARTY_STATUS, SCOPE_NAMES=SCOPE_NAMES, PLAN_PREFIX=PLAN_PREFIX)
 
 
-@bp.get("/reports/evaluation")
-def evaluation_report():
-    """The evaluation report of a cycle against the baseline: every indicator per goal with its value for all
-    Parties, the baseline's and the change, and the method notes; printable (the browser prints it to PDF)."""
+def _report_context() -> dict:
+    """Everything the evaluation report shows for the requested cycle (by default the latest computed one
+    after the baseline): the values per goal, the baseline's, and the shares for the charts."""
     cycles = _cycles()
     requested = request.args.get("cycle", "")
     cycle = next((c for c in cycles if c.name == requested), None) if requested else None
@@ -213,10 +214,40 @@ def evaluation_report():
         item = items.get(code)
         if item is not None:
             by_goal[item.goal_id].append((code, rule, item))
-    return render_template("indicators/report.html", cycle=cycle, baseline=baseline, cycles=cycles,
-                           pending=pending_changes(),
-                           computed=computed, goals=goals, by_goal=by_goal, values=values, text=text,
-                           KIND_NAMES=KIND_NAMES, PLAN_PREFIX=PLAN_PREFIX)
+    charts = {goal_id: _chart_rows(rows, values, cycle, baseline) for goal_id, rows in by_goal.items()}
+    return dict(cycle=cycle, baseline=baseline, cycles=cycles, computed=computed, goals=goals, by_goal=by_goal,
+                values=values, charts=charts, pending=pending_changes(), text=text, KIND_NAMES=KIND_NAMES,
+                PLAN_PREFIX=PLAN_PREFIX)
+
+
+def _chart_rows(rows, values, cycle, baseline) -> list[tuple[str, float | None, float | None]]:
+    """(label, share in the cycle, share in the baseline) of a goal's indicators that are shares with a value."""
+    chart = []
+    for code, _rule, _item in rows:
+        now = values.get((code, cycle.id)) if cycle else None
+        before = values.get((code, baseline.id)) if baseline and baseline is not cycle else None
+        if now is not None and now.value is not None and is_share(now):
+            label = code[len(PLAN_PREFIX):] + " (I)" if code.startswith(PLAN_PREFIX) else code
+            chart.append((label, now.value, before.value if before is not None else None))
+    return chart
+
+
+@bp.get("/reports/evaluation")
+def evaluation_report():
+    """The evaluation report of a cycle against the baseline: every indicator per goal with its value for all
+    Parties, the baseline's and the change, with charts and the method notes; printable, and as a PDF."""
+    return render_template("indicators/report.html", pdf=False, **_report_context())
+
+
+@bp.get("/reports/evaluation.pdf")
+def evaluation_report_pdf():
+    """The same report as a PDF file, in the interface language."""
+    context = _report_context()
+    if context["cycle"] is None:
+        abort(404)
+    html = render_template("indicators/report_pdf.html", pdf=True, **context)
+    return Response(render_pdf(html), mimetype="application/pdf",
+                    headers=attachment(f"evaluation-report-{context['cycle'].name}.pdf"))
 
 
 @bp.post("/indicators/recompute")
