@@ -80,9 +80,15 @@ def pages(app, runs: int) -> None:
     secretariat, anyone = app.test_client(), app.test_client()
     secretariat.post("/login", data={"email": "bench-secretariat@example.org", "password": "bench-password"})
     for client, url in ((secretariat, "/dashboard"), (anyone, "/dashboard/public"), (anyone, "/indicators"),
-                        (anyone, "/indicators/A.1(a)"), (anyone, "/gaps")):
+                        (anyone, "/indicators/A.1(a)"), (anyone, "/gaps"), (anyone, "/reports/evaluation")):
         median, p95, count = time_page(client, url, runs, queries)
         print(json.dumps({"page": url, "median_ms": round(median, 1), "p95_ms": round(p95, 1), "queries": count}))
+    # The PDF is a download made on demand: a few runs per language are enough.
+    for language in ("en", "zh"):
+        anyone.post("/language", data={"language": language})
+        median, p95, count = time_page(anyone, "/reports/evaluation.pdf", 5, queries)
+        print(json.dumps({"page": f"/reports/evaluation.pdf ({language})", "median_ms": round(median, 1),
+                          "p95_ms": round(p95, 1), "queries": count}))
 
 
 if __name__ == "__main__":
