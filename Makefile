@@ -28,8 +28,11 @@ run: setup
 	$(BIN)/flask seed --demo
 	@echo
 	@echo "Biosafety CB Tracker: http://$(HOST):$(PORT)/"
+	@echo "Scheduled jobs run beside it; their log is instance/scheduler.log."
 	@echo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask scheduler run > instance/scheduler.log 2>&1 & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Every test on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set or a server answers on
 # 127.0.0.1:5432 (required when CI=true).

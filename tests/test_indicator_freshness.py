@@ -16,6 +16,8 @@ from tracker.extensions import db
 from tracker.indicators.freshness import pending_changes, refresh_stale
 from tracker.indicators.models import IndicatorValue
 from tracker.indicators.services import compute_cycle
+from tracker.notifications.kinds import INDICATORS_RECOMPUTED
+from tracker.notifications.models import Notification
 
 
 def fresh(*cycles):
@@ -46,10 +48,13 @@ def test_submitting_or_reopening_an_assessment_marks_its_cycle_and_editing_a_dra
     assert set(pending_changes()) == {cycle.id}
     assert global_value("B.1(a)", cycle).numerator == 0, "stored values stay until recomputed"
 
+    secretariat = make_user(SECRETARIAT, party_iso3=None)
     assert refresh_stale() == 1
     db.session.commit()
     assert pending_changes() == {}
     assert global_value("B.1(a)", cycle).numerator == 1
+    told = db.session.scalars(select(Notification).where(Notification.user_id == secretariat.id)).all()
+    assert [(n.kind, n.params["cycle"]) for n in told] == [(INDICATORS_RECOMPUTED, cycle.name)]
 
     reopen_assessment(kenya, actor=focal_point)
     db.session.commit()

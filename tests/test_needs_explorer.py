@@ -552,4 +552,4 @@ def test_queries_per_page_do_not_grow_with_the_parties(needs_app, client):
     many = _queries_per_page(needs_app, client, urls)
     assert count_text(client.get("/needs").get_data(as_text=True)) == 40 * 4
     assert many == few, (few, many)
-    assert max(many.values()) <= 8, many
+    assert max(many.values()) <= 9, many  # 9 with the bell's unread count

@@ -38,16 +38,19 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.mail.views import bp as mail_bp
     from tracker.matching.views import bp as matching_bp
     from tracker.needs.views import bp as needs_bp
+    from tracker.notifications.views import bp as notifications_bp
     from tracker.offers.views import bp as offers_bp
     from tracker.organisations.views import bp as organisations_bp
     from tracker.parties.views import bp as parties_bp
+    from tracker.scheduler.views import bp as scheduler_bp
     from tracker.security import init_security
 
     init_security(app)
     register_core(app)
     for blueprint in (framework_bp, parties_bp, accounts_bp, organisations_bp, audit_bp, mail_bp,
                       assessments_bp, assessment_uploads_bp, activities_bp, offers_bp, needs_bp,
-                      matching_bp, indicators_bp, indicator_entries_bp, gaps_bp, dashboards_bp):
+                      matching_bp, indicators_bp, indicator_entries_bp, gaps_bp, dashboards_bp, scheduler_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
     from tracker.commands import register_commands

@@ -85,6 +85,7 @@ def register_commands(app: Flask) -> None:
     from tracker.matching.commands import export_matches, match_cli
     from tracker.offers.commands import offers_cli
     from tracker.offers.exports import export_offers
+    from tracker.scheduler.commands import scheduler_cli
 
     for command in (export_needs, export_assessments, export_activities, export_offers, export_matches,
                     export_indicators):
@@ -92,5 +93,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(offers_cli)
     app.cli.add_command(match_cli)
     app.cli.add_command(indicators_cli)
+    app.cli.add_command(scheduler_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(export_group)

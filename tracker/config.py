@@ -69,6 +69,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "cb-tracker@localhost"),
+        # Where users reach the tracker (e.g. https://cb-tracker.example.org), for the links in e-mails. Without
+        # it, links use the address of the request that caused the mail, or SERVER_NAME for scheduled jobs.
+        "BASE_URL": os.environ.get("BASE_URL", ""),
         # Login throttling: failures allowed within the window, per account and per address.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
@@ -89,6 +92,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MATCH_SUGGESTIONS_PER_NEED": int(os.environ.get("MATCH_SUGGESTIONS_PER_NEED", "10")),
         "MATCH_AMBER_DAYS": int(os.environ.get("MATCH_AMBER_DAYS", "30")),
         "MATCH_RED_DAYS": int(os.environ.get("MATCH_RED_DAYS", "60")),
+        # Scheduler: how old a SQLite job lock may get before another process takes it over (longer than the
+        # longest job), and how long the record of each run is kept.
+        "SCHEDULER_LOCK_TIMEOUT_MINUTES": int(os.environ.get("SCHEDULER_LOCK_TIMEOUT_MINUTES", "60")),
+        "SCHEDULER_KEEP_RUNS_DAYS": int(os.environ.get("SCHEDULER_KEEP_RUNS_DAYS", "90")),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])

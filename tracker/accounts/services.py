@@ -18,6 +18,7 @@ from tracker.clock import utcnow
 from tracker.errors import InvalidInput, PermissionDenied
 from tracker.extensions import db
 from tracker.mail.services import send_mail
+from tracker.notifications import services as notifications
 from tracker.organisations.models import ORGANISATION_TYPES, Organisation
 
 USER_AUDIT_FIELDS = ("email", "name", "role", "status", "party_id", "organisation_id", "locale")
@@ -209,11 +210,7 @@ def approve_user(user: User, *, actor: User) -> None:
     user.status = ACTIVE
     user.approved_at = utcnow()
     record(actor, "user.approve", user, before=before, after=snapshot(user, USER_AUDIT_FIELDS))
-    with force_locale(user.locale):
-        send_mail(user.email, _("Your Biosafety CB Tracker account is approved"),
-                  _("Dear %(name)s,\n\nthe Secretariat has approved your account (%(role)s). "
-                    "You can now log in:\n\n%(link)s",
-                    name=user.name, role=user.role_label, link=url_for("accounts.login", _external=True)))
+    notifications.account_approved(user)
 
 
 def set_role(user: User, *, role: str, actor: User, party=None, organisation=None) -> None:

@@ -92,12 +92,15 @@ def pending_changes() -> dict[int, datetime]:
 
 
 def refresh_stale(now: datetime | None = None, *, actor=None) -> int:
-    """Recompute every cycle with pending changes (without committing). Returns how many were recomputed."""
+    """Recompute every cycle with pending changes (without committing), and tell the Secretariat. Returns how
+    many cycles were recomputed."""
     from tracker.indicators.services import compute_cycle
+    from tracker.notifications.services import indicators_recomputed
 
     stale = pending_changes()
     cycles = db.session.scalars(select(AssessmentCycle).where(AssessmentCycle.id.in_(stale))
                                 .order_by(AssessmentCycle.opens_on)).all()
     for cycle in cycles:
         compute_cycle(cycle, actor=actor)
+        indicators_recomputed(cycle, computed_at=now)
     return len(cycles)

@@ -1,9 +1,10 @@
-"""Mail goes to the outbox in the same transaction as the change that caused it."""
+"""Mail goes to the outbox in the same transaction as the change that caused it; the `deliver_mail` job
+(tracker/notifications/jobs.py) sends it. Only that job sends, so no message goes out twice from two senders."""
 import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, g
+from flask import current_app
 
 from tracker.clock import utcnow
 from tracker.extensions import db
@@ -16,12 +17,12 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(created_at=utcnow(), recipient=recipient, subject=subject, body=body)
     db.session.add(message)
     log.info("Mail to %s: %s\n%s", recipient, subject, body)
-    g.outbox_pending = True
     return message
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send unsent outbox messages over SMTP, if configured. Returns how many were sent."""
+    """Send unsent outbox messages over SMTP, if configured. Returns how many were sent. Commits after each
+    message, so a crash while sending resends at most that one."""
     config = current_app.config
     if not config["MAIL_SERVER"]:
         return 0
@@ -45,9 +46,10 @@ def deliver_pending(limit: int = 100) -> int:
         except (OSError, smtplib.SMTPException) as exc:
             message.error = str(exc)
             log.warning("Mail to %s not sent: %s", message.recipient, exc)
+            db.session.commit()
             continue
         message.sent_at = utcnow()
         message.error = ""
+        db.session.commit()
         sent += 1
-    db.session.commit()
     return sent

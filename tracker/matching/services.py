@@ -37,6 +37,7 @@ from tracker.matching.models import (
     RUN_FAILED, RUN_SUCCEEDED, SUGGESTED, WITHDRAWN, Match, MatchRun,
 )
 from tracker.needs.permissions import PROVIDER_VISIBILITIES, is_vetted_provider
+from tracker.notifications.services import notify_match_step
 from tracker.offers.models import OPEN, Offer
 from tracker.parties.models import REGIONAL_GROUPS
 from tracker.offers.search import capacity_used, is_open
@@ -311,6 +312,7 @@ def propose(match: Match, *, actor, lock_version: int | None = None, today: date
     _check_status(match, SUGGESTED)
     _check_offer_open(match, today or clock_today())
     _step(match, actor, "match.propose", status=PROPOSED, proposed_by=side)
+    notify_match_step(match)
 
 
 def agree(match: Match, *, actor, lock_version: int | None = None, today: date | None = None) -> None:
@@ -324,6 +326,7 @@ def agree(match: Match, *, actor, lock_version: int | None = None, today: date |
                              "changed."))
     _check_offer_open(match, today or clock_today())
     _step(match, actor, "match.agree", status=AGREED)
+    notify_match_step(match)
 
 
 def _checked_reason(reason: str | None, comment: str | None) -> tuple[str, str]:
@@ -353,6 +356,7 @@ def decline(match: Match, *, actor, reason: str | None, comment: str | None = ""
     reason, comment = _checked_reason(reason, comment)
     _step(match, actor, "match.decline", status=DECLINED, declined_by=side, decline_reason=reason,
           decline_comment=comment)
+    notify_match_step(match)
 
 
 def withdraw(match: Match, *, actor, reason: str | None, comment: str | None = "",
@@ -431,6 +435,7 @@ def record_delivery(match: Match, *, actor, data: ActivityInput | None = None, a
                  "support_type": activity.support_type}
         record(actor, "activity.link_match", activity, before=before, after=after)
     _step(match, actor, "match.deliver", status=DELIVERED, activity_id=activity.id)
+    notify_match_step(match)
     return activity
 
 
