@@ -81,6 +81,7 @@ def export_parties(fmt: str, language: str) -> None:
 def register_commands(app: Flask) -> None:
     from tracker.activities.exports import export_activities
     from tracker.assessments.exports import export_assessments, export_needs
+    from tracker.backup import backup_command, restore_command
     from tracker.indicators.commands import export_indicators, indicators_cli
     from tracker.matching.commands import export_matches, match_cli
     from tracker.offers.commands import offers_cli
@@ -96,3 +97,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(export_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
