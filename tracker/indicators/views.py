@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.accounts.permissions import acts_for_party, is_secretariat
@@ -251,6 +251,7 @@ def evaluation_report_pdf():
 
 
 @bp.post("/indicators/recompute")
+@login_required
 def recompute():
     """The Secretariat recomputes at once the cycles whose data changed, instead of waiting for the scheduler."""
     if not is_secretariat(current_user):
