@@ -53,6 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
                       notifications_bp):
         app.register_blueprint(blueprint)
 
+    from tracker.api import init_api
+
+    init_api(app)
+
     from tracker.commands import register_commands
 
     register_commands(app)

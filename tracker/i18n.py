@@ -10,6 +10,11 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and scheduled jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/") and request.accept_languages:
+        # An API client says its language with each request (the API has no session).
+        chosen = request.accept_languages.best_match(languages)
+        if chosen:
+            return chosen
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

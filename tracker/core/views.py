@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.accounts import permissions
 from tracker.accounts.models import User
+from tracker.api.errors import error_response, is_api_request
 from tracker.clock import today
 from tracker.extensions import db, login_manager
 from tracker.i18n import LANGUAGE_NAMES, current_language, localized
@@ -55,6 +56,8 @@ def healthz():
 
 
 def _error_page(status: int, title: str, message: str):
+    if is_api_request():  # the JSON API answers every error in its own shape, unknown /api/ addresses included
+        return error_response(status, message)
     return render_template("core/error.html", status=status, title=title, message=message), status
 
 
