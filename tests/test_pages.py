@@ -2,12 +2,13 @@
 import re
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import INLINE_SCRIPT, csrf_token, login, make_user, post
 from tracker import create_app
 from tracker.accounts.models import PENDING, SECRETARIAT, User
 from tracker.audit.models import AuditEntry
-from tracker.extensions import db
+from tracker.extensions import db, login_manager
 from tracker.framework.models import Goal, KeyArea
 
 
@@ -172,3 +173,18 @@ def test_form_errors_are_announced_only_on_the_fields_that_have_them(client):
     assert '"None"' not in html
     invalid = re.findall(r'<(?:input|select)[^>]*aria-invalid="true"[^>]*>', html)
     assert {re.search(r' id="([^"]+)"', tag).group(1) for tag in invalid} == {"name", "email"}
+
+
+def test_a_logged_in_user_gets_a_readable_error_page_while_the_database_is_unreachable(app, client, monkeypatch):
+    login(client, make_user())
+
+    def unreachable(user_id):
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("the database is down"))
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(login_manager, "_user_callback", unreachable)
+    response = client.get("/profile")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    # Neither the user nor their language can be read: the page says it in both languages.
+    assert "Something went wrong" in page and "出现错误" in page and "Nothing was changed." in page

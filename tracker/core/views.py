@@ -1,11 +1,13 @@
 """Home page, language switch, health check and error pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.accounts import permissions
@@ -53,6 +55,18 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="reachable")
+
+
+def _database_unavailable_page():
+    """The error page when the database cannot be reached: the layout and the choice of language both ask the
+    database who is logged in, so the page says it in every language, with nothing but the text."""
+    sections = []
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            sections.append(f'<section lang="{language}"><h1>{escape(_("Something went wrong"))}</h1>'
+                            f'<p>{escape(_("The error has been logged. Nothing was changed."))}</p></section>')
+    return Response("<!doctype html><meta charset=\"utf-8\"><title>500</title>" + "".join(sections), 500,
+                    mimetype="text/html")
 
 
 def _error_page(status: int, title: str, message: str):
@@ -109,8 +123,11 @@ def register_core(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
-        return _error_page(500, _("Something went wrong"), _("The error has been logged. Nothing was changed."))
+        try:
+            db.session.rollback()
+            return _error_page(500, _("Something went wrong"), _("The error has been logged. Nothing was changed."))
+        except SQLAlchemyError:
+            return _database_unavailable_page()
 
     @app.teardown_request
     def rollback_uncommitted(exc):
