@@ -31,12 +31,23 @@ def flat_cell(value):
     return value
 
 
+def _csv_cell(value):
+    """A cell safe in a CSV file. Line breaks become "\n": the csv module quotes a cell only for the characters
+    of its line terminator, and a spreadsheet ends the row at a lone CR too, so what follows one would open a
+    row of its own, unescaped."""
+    value = safe_cell(flat_cell(value))
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def to_csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    # The header too: some tables name their columns after data, such as the cycles of the dashboard's indicators.
+    writer.writerow({column: _csv_cell(column) for column in columns})
     for row in rows:
-        writer.writerow({key: safe_cell(flat_cell(value)) for key, value in row.items()})
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 

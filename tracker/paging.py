@@ -4,6 +4,8 @@ from math import ceil
 
 from flask import request
 
+from tracker.security import bounded_number
+
 
 @dataclass
 class Page:
@@ -39,5 +41,5 @@ MAX_PAGE = 100_000
 def requested_page() -> int:
     """The `page` query argument, or 1 when it is missing or not a sensible page number (a huge one would
     overflow the database's OFFSET)."""
-    page = request.args.get("page", "1")
-    return int(page) if page.isdecimal() and 0 < int(page) <= MAX_PAGE else 1
+    page = bounded_number(request.args.get("page"))
+    return page if page is not None and 0 < page <= MAX_PAGE else 1

@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.paging import requested_page
 from tracker.organisations.models import Organisation
 from tracker.parties.services import party_by_iso3, party_choices
+from tracker.security import bounded_number
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
 bp = Blueprint("activities", __name__)
@@ -32,10 +33,10 @@ assert set(RECORDED_BY_LABELS) == set(services.RECORDED_BY)
 def _filters_from_args() -> services.ActivityFilters:
     """The list's filters from the query string, within what the user may see."""
     status = request.args.get("status", "")
-    year = request.args.get("year", "")
+    year = bounded_number(request.args.get("year"))
     filters = services.ActivityFilters(
         status=status if status in ACTIVITY_STATUSES else None,
-        year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        year=year if year is not None and 2000 <= year <= 2100 else None,
     )
     if permissions.can_see_all_activities(current_user):
         filters.party = party_by_iso3(request.args.get("party"))

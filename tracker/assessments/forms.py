@@ -26,9 +26,10 @@ class VisibilityForm(FlaskForm):
 
 class CycleForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
-    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
-    reference_date = DateField(_l("Reference date"), validators=[DataRequired()],
+    # InputRequired: DataRequired would replace "Not a valid date value." by "This field is required.".
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
+    closes_on = DateField(_l("Closes on"), validators=[InputRequired()])
+    reference_date = DateField(_l("Reference date"), validators=[InputRequired()],
                                description=_l("The Parties to the Protocol on this date form the denominator of the indicators."))
     baseline = BooleanField(_l("Baseline cycle"),
                             description=_l("The cycle later cycles are compared with, e.g. at the mid-term evaluation."))

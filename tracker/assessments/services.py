@@ -22,6 +22,7 @@ from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, 
 CYCLE_FIELDS = ("name", "opens_on", "closes_on", "reference_date", "baseline")
 MAX_COMMENT = 5000
 MAX_NUMBER = 10_000_000
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # dates of cycles and wanted-by dates
 
 
 def _require(allowed: bool) -> None:
@@ -33,12 +34,15 @@ def _require(allowed: bool) -> None:
 
 def _check_cycle(name: str, opens_on: date, closes_on: date, reference_date: date, cycle=None) -> None:
     errors = {}
+    for field, value in (("opens_on", opens_on), ("closes_on", closes_on), ("reference_date", reference_date)):
+        if not EARLIEST <= value <= LATEST:
+            errors[field] = _("Give a date between 2000 and 2100.")
     if not name.strip():
         errors["name"] = _("Give the cycle a name.")
     elif db.session.scalar(db.select(AssessmentCycle.id).where(
             AssessmentCycle.name == name.strip(), AssessmentCycle.id != (cycle.id if cycle else -1))):
         errors["name"] = _("Another cycle already has this name.")
-    if closes_on < opens_on:
+    if closes_on < opens_on and "closes_on" not in errors:
         errors["closes_on"] = _("The cycle must close after it opens.")
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors)
@@ -133,7 +137,7 @@ def need_errors(code: str, need: NeedInput) -> dict[str, str]:
         errors["modality"] = _("Choose a modality from the list.")
     if len(need.comment) > MAX_COMMENT:
         errors["comment"] = _("The comment is longer than %(n)d characters.", n=MAX_COMMENT)
-    if need.wanted_by is not None and not date(2000, 1, 1) <= need.wanted_by <= date(2100, 12, 31):
+    if need.wanted_by is not None and not EARLIEST <= need.wanted_by <= LATEST:
         errors["wanted_by"] = _("Give a date between 2000 and 2100.")
     if not need.is_empty() and need.level is None:
         errors.setdefault("level", _("Choose a need level for this area, or clear its other fields."))

@@ -21,6 +21,7 @@ from tracker.framework.models import Goal
 from tracker.i18n import current_language
 from tracker.parties.models import Party
 from tracker.parties.views import REGIONAL_GROUP_NAMES
+from tracker.security import bounded_number
 from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, PRIORITIES, SUPPORT_TYPES
 
 bp = Blueprint("assessments", __name__)
@@ -134,9 +135,12 @@ def _save_posted(assessment, form, goals, questions):
     if errors:
         flash(_("Some answers need correcting. Nothing was saved."), "error")
         return False, needs, shown_answers, errors
+    lock_version = bounded_number(form.lock_version.data)
+    if lock_version is None:  # the page always sends one: this form was not sent by it
+        abort(400)
     try:
         changed = services.save_assessment(assessment, needs=needs, answers=answers,
-                                           lock_version=int(form.lock_version.data), actor=current_user)
+                                           lock_version=lock_version, actor=current_user)
     except (InvalidInput, StaleEdit) as refused:
         db.session.rollback()
         flash(refused.message, "error")
@@ -186,9 +190,10 @@ def visibility(assessment_id):
     if not permissions.can_set_visibility(current_user, assessment):
         abort(403)
     form = VisibilityForm()
-    if form.validate_on_submit():
-        apply_change(lambda: services.set_visibility(assessment, form.visibility.data, actor=current_user),
-                     _("Saved: %(who)s may see the needs.", who=VISIBILITIES[form.visibility.data]))
+    if form.is_submitted():  # the choice is the service's to check, and to explain
+        chosen = form.visibility.data
+        apply_change(lambda: services.set_visibility(assessment, chosen, actor=current_user),
+                     _("Saved: %(who)s may see the needs.", who=VISIBILITIES.get(chosen, "")))
     return redirect(url_for("assessments.assessment", assessment_id=assessment.id))
 
 

@@ -24,6 +24,7 @@ from tracker.assessments.xlsx_template import (
 )
 from tracker.exports import FORMULA_PREFIXES
 from tracker.i18n import LANGUAGE_NAMES
+from tracker.security import bounded_number
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +227,9 @@ def _read_about(rows) -> dict:
     if party:
         about["party"] = party.upper()
     for key, row in (("assessment_id", ABOUT_ASSESSMENT_ROW), ("lock_version", ABOUT_REVISION_ROW)):
-        text = _text(values.get(row, [None, None])[1])
-        if text.isdigit():
-            about[key] = int(text)
+        number = bounded_number(_text(values.get(row, [None, None])[1]))
+        if number is not None:
+            about[key] = number
     return about
 
 

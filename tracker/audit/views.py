@@ -8,7 +8,7 @@ from tracker.accounts.models import User
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
 from tracker.paging import requested_page
-from tracker.security import MAX_ID
+from tracker.security import bounded_number
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50
@@ -29,13 +29,14 @@ def audit_log():
     args = request.args
     filters = []
     if args.get("actor"):
-        filters.append(AuditEntry.actor.has(User.email.ilike(f"%{args['actor'].strip()}%")))
+        # A text to find: "%" and "_" are characters of the address, not wildcards.
+        filters.append(AuditEntry.actor.has(User.email.icontains(args["actor"].strip(), autoescape=True)))
     if args.get("action"):
         filters.append(AuditEntry.action == args["action"])
     if args.get("object_type"):
         filters.append(AuditEntry.object_type == args["object_type"])
-    if args.get("object_id", "").isdecimal() and int(args["object_id"]) <= MAX_ID:
-        filters.append(AuditEntry.object_id == int(args["object_id"]))
+    if (object_id := bounded_number(args.get("object_id"))) is not None:
+        filters.append(AuditEntry.object_id == object_id)
     if since := _date(args.get("since")):
         filters.append(AuditEntry.at >= since)
     if until := _date(args.get("until")):

@@ -29,6 +29,7 @@ from tracker.needs import queries as needs
 from tracker.needs.permissions import SECRETARIAT_VISIBILITIES
 from tracker.parties.models import REGIONAL_GROUPS
 from tracker.parties.views import REGIONAL_GROUP_NAMES
+from tracker.security import bounded_number
 from tracker.vocabularies import NEED_LEVELS, SUPPORT_TYPES
 
 bp = Blueprint("dashboards", __name__)
@@ -128,10 +129,10 @@ class Dashboard:
     @cached_property
     def cycle(self):
         """The cycle asked for, or the most recent one that has opened (None before any has)."""
-        asked = request.args.get("cycle", "")
+        asked = bounded_number(request.args.get("cycle"))
         by_id = {cycle.id: cycle for cycle in self.cycles}
-        if asked.isdigit() and int(asked) in by_id:
-            return by_id[int(asked)]
+        if asked in by_id:
+            return by_id[asked]
         return by_id.get(needs.latest_opened_cycle_id(self.cycles, self.on))
 
     @cached_property

@@ -19,6 +19,7 @@ from tracker.framework.models import CBIndicator, PlanIndicator
 from tracker.indicators import entries
 from tracker.indicators.rules import framework_code
 from tracker.indicators.views import text
+from tracker.security import bounded_number
 
 bp = Blueprint("indicator_entries", __name__)
 
@@ -61,8 +62,8 @@ def _cycles() -> list[AssessmentCycle]:
 
 
 def _cycle(asked, cycles: list[AssessmentCycle]) -> AssessmentCycle | None:
-    asked = str(asked or "")
-    return next((cycle for cycle in cycles if asked.isdecimal() and cycle.id == int(asked)), None)
+    asked = bounded_number(str(asked or ""))
+    return next((cycle for cycle in cycles if asked is not None and cycle.id == asked), None)
 
 
 def _default_cycle(cycles: list[AssessmentCycle]) -> AssessmentCycle | None:

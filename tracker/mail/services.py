@@ -13,7 +13,15 @@ from tracker.mail.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
+MAX_SUBJECT = 300  # the column's length; a title may take that much on its own
+
+
 def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
+    # A subject is one line: a line break from a name or title in it would make the header invalid, and the
+    # delivery of every later message would stop at this one.
+    subject = " ".join(subject.split())
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[:MAX_SUBJECT - 1] + "…"
     message = OutboxMessage(created_at=utcnow(), recipient=recipient, subject=subject, body=body)
     db.session.add(message)
     log.info("Mail to %s: %s\n%s", recipient, subject, body)

@@ -17,6 +17,7 @@ from tracker.needs import permissions, queries
 from tracker.paging import requested_page
 from tracker.parties.models import REGIONAL_GROUPS
 from tracker.parties.views import REGIONAL_GROUP_NAMES
+from tracker.security import bounded_number
 from tracker.vocabularies import AUDIENCES, LANGUAGES, MODALITIES, NEED_LEVELS, PRIORITIES, SUPPORT_TYPES
 
 bp = Blueprint("needs", __name__)
@@ -70,9 +71,9 @@ def _cycles() -> list[AssessmentCycle]:
 
 def _cycle_id(cycles: list[AssessmentCycle]) -> int | None:
     """The cycle asked for, or the most recent one that has opened."""
-    asked = request.args.get("cycle", "")
-    if asked.isdigit() and any(cycle.id == int(asked) for cycle in cycles):
-        return int(asked)
+    asked = bounded_number(request.args.get("cycle"))
+    if asked is not None and any(cycle.id == asked for cycle in cycles):
+        return asked
     return queries.latest_opened_cycle_id(cycles, today())
 
 
@@ -88,7 +89,7 @@ def _filters(cycle_id: int | None, areas, default_levels: tuple[str, ...], *,
     args = request.args
     codes = {area.code for area in areas}
     goals = {area.goal.code for area in areas}
-    priority = args.get("priority", "")
+    priority = bounded_number(args.get("priority"))
     return queries.NeedFilters(
         cycle_id=cycle_id,
         visibilities=permissions.visible_visibilities(current_user),
@@ -97,7 +98,7 @@ def _filters(cycle_id: int | None, areas, default_levels: tuple[str, ...], *,
         key_area=args.get("key_area") if by_area and args.get("key_area") in codes else None,
         goal=args.get("goal") if by_area and args.get("goal") in goals else None,
         group=args.get("group") if by_area and args.get("group") in REGIONAL_GROUPS else None,
-        priority=int(priority) if priority.isdigit() and int(priority) in PRIORITIES else None,
+        priority=priority if priority in PRIORITIES else None,
         ldc=args.get("ldc") == "1",
         sids=args.get("sids") == "1",
     )
