@@ -13,6 +13,7 @@ from tests.test_needs_explorer import make_assessment, make_cycle
 from tests.test_offers import make_offer
 from tracker.accounts.models import PARTY_EDITOR, PARTY_FOCAL_POINT, PROVIDER, SECRETARIAT
 from tracker.activities.models import Activity
+from tracker.api.services import create_token
 from tracker.assessments import services as assessment_services
 from tracker.assessments.models import DRAFT, Need
 from tracker.audit.models import AuditEntry
@@ -543,3 +544,29 @@ def test_a_provider_sees_the_ten_best_needs_per_offer_and_all_of_them_on_the_off
     assert html.count('class="suggestion"') == 10 and "All 12 suggestions for this offer" in html
     html = client.get(f"/matches?offer={offer.id}").get_data(as_text=True)
     assert html.count('class="suggestion"') == 12 and "Back to the suggestions for every offer" in html
+
+
+def test_while_a_party_redrafts_its_assessment_the_provider_still_sees_the_need_as_submitted(app, ctx):
+    assessment = kenya_needs(comment="Submitted: two lab technicians")
+    offer = lab_offer()
+    services.refresh_party_suggestions(party("KEN").id)
+    db.session.commit()
+    (match,) = suggestions(offer_id=offer.id)
+    users = people(offer)
+    kenya, provider = as_user(app, users["party"]), as_user(app, users["provider"])
+    assert step(kenya, match, "propose").status_code == 302
+
+    assessment_services.reopen_assessment(assessment, actor=users["party"])
+    need = next(need for need in assessment.needs if need.key_area.code == "A.8(1)")
+    need.level, need.priority, need.comment = "low", 3, "Draft: not sure yet"
+    db.session.commit()
+
+    page = provider.get(f"/matches/{match.id}").get_data(as_text=True)
+    assert "Submitted: two lab technicians" in page and "Draft: not sure yet" not in page
+    _token, secret = create_token(users["provider"], "script", actor=users["provider"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert provider.get(f"/api/v1/matches/{match.id}", headers=headers).get_json()["need"] == {
+        "level": "high", "priority": 1}
+    # The Party's own users see their draft.
+    assert "Draft: not sure yet" in kenya.get(f"/matches/{match.id}").get_data(as_text=True)

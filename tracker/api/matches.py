@@ -72,8 +72,8 @@ class MatchSchema(Schema):
     lock_version = ma.fields.Integer(required=True, metadata={"description": "Send it back with a step."})
 
 
-def match_item(match: Match) -> dict:
-    need = match.need
+def match_item(match: Match, need) -> dict:
+    """The match as the API shows it; `need` as the caller may see it (queries.needs_as_shown)."""
     return {
         "id": match.id, "party": match.party.iso3, "key_area": match.key_area.code,
         "offer": {"id": match.offer.id, "title": match.offer.title, "organisation": match.offer.organisation.name},
@@ -139,12 +139,12 @@ def matches(args):
             query = query.where(KeyArea.code == args["key_area"])
         rows, page = page_of_query(query.options(*_load_options()).order_by(Match.step_at.desc(), Match.id.desc()),
                                    args, unique=True)
-        return {**page, "items": [match_item(match) for match in rows]}
+        return {**page, "items": _items(rows, user)}
     statuses = (args["status"],) if "status" in args else tuple(MATCH_STATUSES)
     rows = [match for match in _sides_matches(user, statuses) or []
             if args.get("offer", match.offer_id) == match.offer_id
             and args.get("key_area", match.key_area.code) == match.key_area.code]
-    return page_of_list([match_item(match) for match in rows], args)
+    return page_of_list(_items(rows, user), args)
 
 
 def _visible_match(match_id: int, user) -> Match:
@@ -156,9 +156,14 @@ def _visible_match(match_id: int, user) -> Match:
     return match
 
 
+def _items(matches: list[Match], user) -> list[dict]:
+    shown = queries.needs_as_shown(matches, user)
+    return [match_item(match, shown[match.id]) for match in matches]
+
+
 def _reloaded(match_id: int, user) -> dict:
     db.session.expire_all()
-    return match_item(_visible_match(match_id, user))
+    return _items([_visible_match(match_id, user)], user)[0]
 
 
 @blp.route("/matches/<object_id:match_id>", methods=["GET"])
@@ -166,7 +171,8 @@ def _reloaded(match_id: int, user) -> dict:
 @documented(blp, 404, private=True)
 def match(match_id):
     """One match, if the caller may see it"""
-    return match_item(_visible_match(match_id, require_caller()))
+    user = require_caller()
+    return _items([_visible_match(match_id, user)], user)[0]
 
 
 # --- the workflow ------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.assessments.models import Assessment, Need
+from tracker.assessments.content import need_from_content
+from tracker.assessments.models import DRAFT, Assessment, AssessmentVersion, Need
 from tracker.extensions import db
 from tracker.framework.models import KeyArea
 from tracker.matching.models import (
-    AGREED, DELIVERED, DELIVERING, IN_PROGRESS, PARTY_SIDE, PROPOSED, SUGGESTED, Match, MatchRun,
+    AGREED, DELIVERED, DELIVERING, IN_PROGRESS, PARTY_SIDE, PROPOSED, PROVIDER_SIDE, SUGGESTED, Match, MatchRun,
 )
 from tracker.needs.permissions import PROVIDER_VISIBILITIES
 from tracker.offers.models import Offer
@@ -27,6 +28,30 @@ def _loaded(query):
                                         selectinload(Offer.eligible_parties)),
         joinedload(Match.need).joinedload(Need.assessment),
     )
+
+
+def needs_as_shown(matches: list[Match], user) -> dict[int, object]:
+    """Match id → the need as this user may see it. A provider sees what the Party submitted: while the Party
+    has its assessment reopened, the need as last submitted (None if that version lacked it), never the draft.
+    The Party's own users and the Secretariat see the need itself. One query, and only when there are drafts."""
+    from tracker.matching.services import side_of
+
+    shown = {match.id: match.need for match in matches}
+    drafts = [match for match in matches if match.need is not None and match.need.assessment.status == DRAFT
+              and side_of(user, match) == PROVIDER_SIDE]
+    if not drafts:
+        return shown
+    ids = {match.need.assessment_id for match in drafts}
+    latest = select(AssessmentVersion.assessment_id, func.max(AssessmentVersion.version).label("version")) \
+        .where(AssessmentVersion.assessment_id.in_(ids)).group_by(AssessmentVersion.assessment_id).subquery()
+    contents = dict(db.session.execute(
+        select(AssessmentVersion.assessment_id, AssessmentVersion.content)
+        .join(latest, (latest.c.assessment_id == AssessmentVersion.assessment_id)
+              & (latest.c.version == AssessmentVersion.version))).all())
+    for match in drafts:
+        values = (contents.get(match.need.assessment_id) or {}).get("needs", {}).get(match.key_area.code)
+        shown[match.id] = need_from_content(values) if values else None
+    return shown
 
 
 def visible_to_providers():

@@ -83,6 +83,7 @@ def index():
         return render_template(
             "matching/mine.html", side=PROVIDER_SIDE, organisation=organisation, focus=focus, awaits_vetting=awaits_vetting(
                 current_user), groups=queries.grouped(suggestions, lambda match: match.offer),
+            shown_needs=queries.needs_as_shown(suggestions, current_user),
             active=[m for m in matches if m.status in IN_PROGRESS],
             finished=queries.recent_finished([m for m in matches if m.status in FINISHED]))
     abort(403)
@@ -119,7 +120,8 @@ def _render_detail(match: Match, status: int = 200, **forms):
         forms["delivery_form"] = _delivery_form(match)
         forms["delivery_form"].lock_version.data = match.lock_version
     history = services.match_history(match)
-    return render_template("matching/detail.html", match=match, side=side, history=history,
+    need = queries.needs_as_shown([match], current_user)[match.id]
+    return render_template("matching/detail.html", match=match, side=side, history=history, need=need,
                            support_type_names=SUPPORT_TYPES, modality_names=MODALITIES,
                            language_names=LANGUAGES, audience_names=AUDIENCES,
                            group_names=REGIONAL_GROUP_NAMES, **forms), status
