@@ -283,7 +283,8 @@ def test_a_provider_creates_updates_and_publishes_an_offer(client):
 
     published = api(client, "POST", f"/api/v1/offers/{offer['id']}/publish", secret)
     assert published.status_code == 200 and published.json["status"] == "open"
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "Offer")).all()
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "Offer")
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["offer.create", "offer.update", "offer.publish"]
 
 
