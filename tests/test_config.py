@@ -2,7 +2,7 @@
 import pytest
 
 from tracker import create_app
-from tracker.config import ConfigError, database_url
+from tracker.config import ConfigError, database_url, load_config
 
 
 def test_production_without_secret_key_does_not_start(monkeypatch):
@@ -48,3 +48,11 @@ def test_development_key_is_made_once_and_kept(monkeypatch, tmp_path):
     monkeypatch.delenv("TRACKER_ENV", raising=False)
     first = load_config(str(tmp_path))["SECRET_KEY"]
     assert len(first) == 64 and load_config(str(tmp_path))["SECRET_KEY"] == first
+
+
+def test_postgresql_connections_run_without_jit(tmp_path):
+    config = load_config(str(tmp_path), {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql://db/tracker"})
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c jit=off"}
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    sqlite = load_config(str(tmp_path), {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert "connect_args" not in sqlite["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import (
     Integer, String, and_, case, cast, column, distinct, exists, func, literal_column, or_, select, table, true,
 )
+from sqlalchemy.orm import aliased
 
 from tracker.activities.models import Activity, activity_beneficiary
 from tracker.extensions import db
@@ -146,6 +147,21 @@ def capacity_used():
     return served_count + promised_count
 
 
+def capacity_used_by_offer():
+    """capacity_used() for every offer at once, as a subquery of (offer_id, used) with a row for each offer that
+    has used any: the distinct Parties among its activities' beneficiaries and its committed matches. For pages
+    over many offers, where the correlated form would be evaluated once per offer and per condition."""
+    served = (
+        select(Activity.offer_id.label("offer_id"), activity_beneficiary.c.party_id.label("party_id"))
+        .select_from(activity_beneficiary.join(Activity, Activity.id == activity_beneficiary.c.activity_id))
+        .where(Activity.offer_id.is_not(None), Activity.status != "cancelled")
+    )
+    promised = select(Match.offer_id, Match.party_id).where(Match.status.in_(COMMITTED))
+    parties = served.union(promised).subquery("served_or_promised")  # UNION: each Party once per offer
+    return (select(parties.c.offer_id, func.count().label("used")).group_by(parties.c.offer_id)
+            .subquery("capacity_used"))
+
+
 def effective_status(today: date, used=None):
     """The status as users must see it: an open offer past its window is expired, one with no capacity left
     is closed."""
@@ -158,10 +174,16 @@ def effective_status(today: date, used=None):
 
 
 def is_open(today: date, used=None):
-    """Published, window not ended, capacity left (the window may not have opened yet)."""
-    used = capacity_used() if used is None else used
-    return and_(Offer.status == OPEN, or_(Offer.closes_on.is_(None), Offer.closes_on >= today),
-                used < Offer.capacity)
+    """Published, window not ended, capacity left (the window may not have opened yet). Without `used`, the
+    offers at capacity are found once for all offers rather than counted again for each row."""
+    has_room = used < Offer.capacity if used is not None else Offer.id.not_in(_offers_at_capacity())
+    return and_(Offer.status == OPEN, or_(Offer.closes_on.is_(None), Offer.closes_on >= today), has_room)
+
+
+def _offers_at_capacity():
+    """The ids of the offers whose capacity is used up (an uncorrelated select)."""
+    used, offer = capacity_used_by_offer(), aliased(Offer)
+    return select(used.c.offer_id).join(offer, offer.id == used.c.offer_id).where(used.c.used >= offer.capacity)
 
 
 def is_open_now(today: date, used=None):
@@ -259,7 +281,9 @@ class Catalogue:
     def __init__(self, filters: OfferFilters, today: date, goals: list[Goal] | None = None):
         self.filters = filters
         self.today = today
-        self.used = capacity_used()
+        # Every catalogue query reads the capacity used of every offer in scope: joined once, not correlated.
+        self.used_by_offer = capacity_used_by_offer()
+        self.used = func.coalesce(self.used_by_offer.c.used, 0)
         self.goals = catalogue_goals() if goals is None else goals
         self.goal_ids = {goal.code: goal.id for goal in self.goals}
         self.key_area_ids = {area.code: area.id for goal in self.goals for area in goal.key_areas}
@@ -304,8 +328,9 @@ class Catalogue:
         return self.scope + [condition for name, condition in self.chosen.items() if name != except_facet]
 
     def select_from(self, query):
-        """The query over the offers, narrowed to those matching the search text when there is one."""
-        query = query.select_from(Offer)
+        """The query over the offers with their capacity used, narrowed to those matching the search text when
+        there is one."""
+        query = query.select_from(Offer).outerjoin(self.used_by_offer, self.used_by_offer.c.offer_id == Offer.id)
         if self.matches is not None:
             query = query.join(self.matches, self.matches.c.offer_id == Offer.id)
         return query
