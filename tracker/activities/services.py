@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.offers.models import Offer
 from tracker.organisations.models import Organisation
 from tracker.parties.models import Party
+from tracker.security import MAX_ID
 from tracker.validation import check_framework_choices, check_money, is_web_link
 from tracker.vocabularies import ACTIVITY_STATUSES, LANGUAGES, MODALITIES, SUPPORT_TYPES
 
@@ -28,7 +29,6 @@ MAX_OUTPUT_TITLE = 300
 MAX_URL = 1000
 MAX_PARTICIPANTS = 10_000_000
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-MAX_ID = 2**31 - 1  # an integer column's largest value; a larger "id" from a form matches nothing
 
 PARTICIPANT_FIELDS = ("participants_women", "participants_men", "participants_other")
 

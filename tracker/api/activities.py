@@ -17,8 +17,8 @@ from tracker.activities.services import (
 from tracker.api.auth import caller, require_caller
 from tracker.api.errors import ApiError, apply_change, not_found
 from tracker.api.schemas import (
-    Blueprint, Codes, FrameworkCode, Id, Money, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented,
-    envelope, is_object_id, money_text, one_of, page_of_query, page_schema,
+    Blueprint, Codes, FrameworkCode, Id, LockVersion, Money, PageArgsSchema, Schema, UtcDateTime, at_most, between,
+    documented, envelope, is_object_id, money_text, one_of, page_of_query, page_schema,
 )
 from tracker.extensions import db
 from tracker.organisations.models import Organisation
@@ -136,9 +136,9 @@ class ActivityInputSchema(Schema):
 
 
 class ActivityPatchSchema(ActivityInputSchema):
-    lock_version = ma.fields.Integer(required=True, strict=True, validate=between(1, 2**31 - 1), metadata={
-        "description": "The activity's lock_version when it was read: a change based on an older one is "
-                       "refused (409)."})
+    lock_version = LockVersion(
+        "The activity's lock_version when it was read: a change based on an older one is "
+        "refused (409).")
 
 
 ACTIVITY_PATCH = ActivityPatchSchema(partial=tuple(ActivityInputSchema._declared_fields))

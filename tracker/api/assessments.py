@@ -10,7 +10,7 @@ from tracker.accounts.permissions import acts_for_party
 from tracker.api.auth import require_caller
 from tracker.api.errors import ApiError, apply_change, not_found
 from tracker.api.schemas import (
-    Blueprint, Codes, FrameworkCode, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented,
+    Blueprint, Codes, FrameworkCode, LockVersion, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented,
     is_object_id, one_of, page_of_query, page_schema,
 )
 from tracker.assessments import permissions, services
@@ -105,9 +105,9 @@ class AnswerInputSchema(Schema):
 
 
 class AssessmentPatchSchema(Schema):
-    lock_version = ma.fields.Integer(required=True, strict=True, validate=between(1, 2**31 - 1), metadata={
-        "description": "The assessment's lock_version when it was read: a save based on an older one is "
-                       "refused (409)."})
+    lock_version = LockVersion(
+        "The assessment's lock_version when it was read: a save based on an older one is "
+        "refused (409).")
     needs = ma.fields.Dict(
         keys=FrameworkCode("key_areas"), values=ma.fields.Nested(NeedInputSchema, allow_none=True),
         load_default=dict, metadata={"description": "By key area code: each area sent is replaced whole (null "

@@ -11,8 +11,8 @@ from tracker.activities.services import MAX_PARTICIPANTS, MAX_TEXT, MAX_TITLE, A
 from tracker.api.auth import require_caller
 from tracker.api.errors import ApiError, apply_change, not_found
 from tracker.api.schemas import (
-    Blueprint, FrameworkCode, Id, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented, is_object_id,
-    one_of, page_of_list, page_of_query, page_schema,
+    Blueprint, FrameworkCode, Id, LockVersion, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented,
+    is_object_id, one_of, page_of_list, page_of_query, page_schema,
 )
 from tracker.assessments.models import Need
 from tracker.errors import PermissionDenied
@@ -178,9 +178,9 @@ def match(match_id):
 # --- the workflow ------------------------------------------------------------------------------
 
 def _lock_version(**kwargs) -> ma.fields.Integer:
-    return ma.fields.Integer(required=True, strict=True, validate=between(1, 2**31 - 1), metadata={
-        "description": "The match's lock_version when it was read: a step based on an older one is refused "
-                       "(409)."}, **kwargs)
+    return LockVersion(
+        "The match's lock_version when it was read: a step based on an older one is refused "
+        "(409).", **kwargs)
 
 
 class StepSchema(Schema):

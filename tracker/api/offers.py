@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from tracker.api.auth import caller, require_caller
 from tracker.api.errors import apply_change, not_found
 from tracker.api.schemas import (
-    Blueprint, Codes, FrameworkCode, Id, Money, PageArgsSchema, Schema, UtcDateTime, at_most, between, documented,
-    envelope, is_object_id, money_text, one_of, page_schema,
+    Blueprint, Codes, FrameworkCode, Id, LockVersion, Money, PageArgsSchema, Schema, UtcDateTime, at_most, between,
+    documented, envelope, is_object_id, money_text, one_of, page_schema,
 )
 from tracker.clock import today
 from tracker.extensions import db
@@ -129,9 +129,9 @@ class OfferInputSchema(Schema):
 
 
 class OfferPatchSchema(OfferInputSchema):
-    lock_version = ma.fields.Integer(required=True, strict=True, validate=between(1, 2**31 - 1), metadata={
-        "description": "The offer's lock_version when it was read: a change based on an older one is refused "
-                       "(409)."})
+    lock_version = LockVersion(
+        "The offer's lock_version when it was read: a change based on an older one is refused "
+        "(409).")
 
 
 OFFER_PATCH = OfferPatchSchema(partial=tuple(OfferInputSchema._declared_fields))

@@ -41,6 +41,12 @@ def Id(*, strict: bool = True, **kwargs) -> ma.fields.Integer:  # noqa: N802  (a
     return ma.fields.Integer(strict=strict, validate=between(1, MAX_ID), **kwargs)
 
 
+def LockVersion(description: str, **kwargs) -> ma.fields.Integer:  # noqa: N802
+    """The object's lock_version as the client read it, sent back with a change (an older one is refused: 409)."""
+    return ma.fields.Integer(required=True, strict=True, validate=between(1, MAX_ID),
+                             metadata={"description": description}, **kwargs)
+
+
 def Codes(choices, **kwargs) -> ma.fields.List:  # noqa: N802
     """A list of codes from `choices` (a vocabulary's keys)."""
     return ma.fields.List(ma.fields.String(validate=one_of(choices)), **kwargs)

@@ -63,15 +63,15 @@ def shown_outcome(run: JobRun, live_run_id: int | None) -> str:
     return INTERRUPTED if run.outcome == RUNNING and run.id != live_run_id else run.outcome
 
 
+def _latest_runs(condition) -> dict[str, JobRun]:
+    """Each job's latest run among those meeting the condition."""
+    latest = select(JobRun.job, func.max(JobRun.id).label("id")).where(condition).group_by(JobRun.job).subquery()
+    return {run.job: run for run in db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))}
+
+
 def job_states(now: datetime) -> list[JobState]:
     settings = {setting.job: setting for setting in db.session.scalars(select(JobSetting))}
-    latest = (select(JobRun.job, func.max(JobRun.id).label("id")).where(JobRun.outcome != SKIPPED)
-              .group_by(JobRun.job).subquery())
-    last_runs = {run.job: run for run in db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))}
-    latest_skipped = (select(JobRun.job, func.max(JobRun.id).label("id")).where(JobRun.outcome == SKIPPED)
-                      .group_by(JobRun.job).subquery())
-    skipped_runs = {run.job: run for run in db.session.scalars(
-        select(JobRun).join(latest_skipped, JobRun.id == latest_skipped.c.id))}
+    last_runs, skipped_runs = _latest_runs(JobRun.outcome != SKIPPED), _latest_runs(JobRun.outcome == SKIPPED)
     states = []
     for name, job in JOBS.items():
         setting, last, skipped = settings.get(name), last_runs.get(name), skipped_runs.get(name)
